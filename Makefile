@@ -1,0 +1,75 @@
+# Hypervisor build. `make` -> build/hv.elf and build/hv.iso; `make run`; `make test`.
+# See README.md. Every target that needs Debian packages checks for them first
+# (tools/deps).
+
+BUILD   := build
+CC      := gcc
+NASM    := nasm
+LD      := ld
+EMU     ?= qemu
+CPUS    ?= 2
+MEM     ?= 512
+CONFIG  ?= config/default.cfg
+CMDLINE ?= on_idle=poweroff
+
+CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-common \
+	-Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
+	-Wframe-larger-than=4096 -Wno-unused-parameter -I. -I$(BUILD) -MMD -MP
+LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	-T linker.ld
+NASMFLAGS := -f elf64 -I$(BUILD)/ -Werror
+
+C_SRCS   := $(wildcard boot/*.c arch/x86/*.c mm/*.c core/*.c drivers/*.c vmx/*.c svm/*.c)
+C_SRCS   := $(filter-out arch/x86/asm-offsets.c,$(C_SRCS))
+ASM_SRCS := $(wildcard boot/*.asm arch/x86/*.asm)
+ASM_SRCS := $(filter-out boot/trampoline.asm,$(ASM_SRCS))
+OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.o)
+
+.PHONY: all deps run test test-unit test-boot clean
+all: $(BUILD)/hv.iso
+
+deps:
+	@tools/deps build
+
+$(BUILD)/asm-offsets.inc: arch/x86/asm-offsets.c $(wildcard arch/x86/*.h core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -S -o $(BUILD)/asm-offsets.s $<
+	sed -n 's/.*->\([A-Z0-9_]*\) \([-0-9]*\).*/%define \1 \2/p' \
+		$(BUILD)/asm-offsets.s > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/asm-offsets.inc
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/trampoline.bin: boot/trampoline.asm $(BUILD)/asm-offsets.inc
+	$(NASM) -f bin -I$(BUILD)/ -Werror -o $@ $<
+
+$(BUILD)/boot/trampoline_blob.o: $(BUILD)/trampoline.bin
+$(BUILD)/%.o: %.asm $(BUILD)/asm-offsets.inc
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) -o $@ $<
+
+$(BUILD)/hv.elf: $(OBJS) linker.ld
+	$(LD) $(LDFLAGS) -o $@ $(OBJS)
+
+$(BUILD)/hv.iso: $(BUILD)/hv.elf $(CONFIG) tools/mkimage
+	@tools/deps build
+	HV_ELF=$(BUILD)/hv.elf tools/mkimage --cmdline "$(CMDLINE)" $(CONFIG) $@
+
+run: $(BUILD)/hv.iso
+	@tools/deps run
+	tools/boot $(EMU) $(BUILD)/hv.iso --cpus $(CPUS) --mem $(MEM) --timeout 600
+
+test:
+	@tools/deps all
+	@$(MAKE) --no-print-directory all
+	@tests/run
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,35 @@
+#include "core/debug.h"
+
+#include <stdint.h>
+
+#include "core/log.h"
+
+/* Never mapped: the first page above the null page (see arch/x86/layout.h). */
+#define UNMAPPED_ADDR 0xdead000ull
+
+void debug_fault_maybe(enum debug_fault f)
+{
+	volatile int zero = 0;
+
+	if (f == FAULT_NONE)
+		return;
+	log_info("hv: debug_fault: taking a fault on purpose");
+	switch (f) {
+	case FAULT_PF:
+		*(volatile uint64_t *)UNMAPPED_ADDR = 0x1234;
+		break;
+	case FAULT_GP:
+		/* Non-canonical address: #GP, SDM Vol. 3A 3.3.7.1 */
+		*(volatile uint64_t *)0x8000000000000000ull = 0;
+		break;
+	case FAULT_UD:
+		__asm__ volatile("ud2");
+		break;
+	case FAULT_DE:
+		log_info("hv: %d", 1 / zero);
+		break;
+	default:
+		break;
+	}
+	log_err("hv: debug_fault: the fault did not happen");
+}

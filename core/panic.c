@@ -1,0 +1,102 @@
+#include "core/panic.h"
+
+#include <stdarg.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/power.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/trap.h"
+#include "core/fmt.h"
+#include "core/hv.h"
+#include "core/log.h"
+#include "mm/paging.h"
+
+#define BACKTRACE_MAX 16
+
+static volatile int panicking;
+
+bool panic_in_progress(void)
+{
+	return panicking;
+}
+
+/* Usable before the per-CPU block exists (GS base still 0). */
+static unsigned current_cpu(void)
+{
+	uint64_t gs = rdmsr(MSR_GS_BASE);
+
+	return gs ? ((struct percpu *)gs)->cpu_id : 0;
+}
+
+static void backtrace(uint64_t rip, uint64_t rbp)
+{
+	log_err("  backtrace (addr2line -e build/hv.elf ADDR):");
+	log_err("    #0 0x%016lx", rip);
+	for (unsigned i = 1; i < BACKTRACE_MAX && rbp && !(rbp & 7); i++) {
+		const uint64_t *frame = (const uint64_t *)rbp;
+
+		/* Follow the chain only through mapped memory: a corrupt frame
+		 * pointer must not fault inside the panic path. */
+		if (!paging_is_mapped(rbp) || !paging_is_mapped(rbp + 8) || !frame[1])
+			break;
+		log_err("    #%u 0x%016lx", i, frame[1]);
+		rbp = frame[0];
+	}
+}
+
+/* Makes sure exactly one CPU runs the panic path; the others stop. */
+static void panic_begin(void)
+{
+	irq_disable();
+	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL))
+		cpu_stop();
+	log_enter_panic();
+	smp_stop_others();
+}
+
+__attribute__((noreturn)) static void panic_end(void)
+{
+	enum hv_action a = hv_opts.on_panic;
+
+	log_err("panic: all CPUs stopped; on_panic=%s", hv_action_name(a));
+	if (a == ACT_POWEROFF)
+		power_off();
+	else if (a == ACT_REBOOT)
+		power_reset();
+	cpu_stop();
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	char msg[256];
+	uint64_t rbp;
+
+	panic_begin();
+	va_start(ap, fmt);
+	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_err("panic: cpu %u: %s", current_cpu(), msg);
+	__asm__ volatile("mov %%rbp, %0" : "=r"(rbp));
+	backtrace((uint64_t)__builtin_return_address(0), ((uint64_t *)rbp)[0]);
+	panic_end();
+}
+
+void panic_trap(const struct trap_frame *f)
+{
+	panic_begin();
+	log_err("panic: cpu %u: CPU exception %lu (%s), error code 0x%lx", current_cpu(), f->vector,
+		trap_name(f->vector), f->error);
+	log_err("  rip=0x%016lx cs=0x%04lx rflags=0x%08lx", f->rip, f->cs, f->rflags);
+	log_err("  rsp=0x%016lx ss=0x%04lx", f->rsp, f->ss);
+	log_err("  cr0=0x%016lx cr2=0x%016lx", read_cr0(), read_cr2());
+	log_err("  cr3=0x%016lx cr4=0x%016lx", read_cr3(), read_cr4());
+	log_err("  rax=0x%016lx rbx=0x%016lx rcx=0x%016lx", f->rax, f->rbx, f->rcx);
+	log_err("  rdx=0x%016lx rsi=0x%016lx rdi=0x%016lx", f->rdx, f->rsi, f->rdi);
+	log_err("  rbp=0x%016lx r8 =0x%016lx r9 =0x%016lx", f->rbp, f->r8, f->r9);
+	log_err("  r10=0x%016lx r11=0x%016lx r12=0x%016lx", f->r10, f->r11, f->r12);
+	log_err("  r13=0x%016lx r14=0x%016lx r15=0x%016lx", f->r13, f->r14, f->r15);
+	backtrace(f->rip, f->rbp);
+	panic_end();
+}

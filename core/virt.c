@@ -1,0 +1,39 @@
+#include "core/virt.h"
+
+#include "arch/x86/cpu.h"
+#include "core/log.h"
+
+static const struct virt_ops *active;
+
+void virt_init(void)
+{
+	static const struct virt_ops *const backends[] = { &vmx_ops, &svm_ops };
+	bool any = false;
+
+	for (unsigned i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		enum virt_status st = backends[i]->probe();
+
+		any |= st != VIRT_ABSENT;
+		if (st == VIRT_USABLE && !active)
+			active = backends[i];
+	}
+	if (!any)
+		log_warn("virt: this CPU has neither Intel VMX nor AMD SVM: the hypervisor boots, "
+			 "but no partition can run");
+	else if (!active)
+		log_warn("virt: hardware virtualization is not usable (see above): no partition "
+			 "can run");
+	if (active && !active->cpu_prepare())
+		log_warn("virt: %s: the boot CPU could not be prepared", active->name);
+}
+
+const char *virt_name(void)
+{
+	return active ? active->name : "none";
+}
+
+void virt_cpu_prepare(void)
+{
+	if (active && !active->cpu_prepare())
+		log_warn("virt: %s: this CPU could not be prepared", active->name);
+}

@@ -1,0 +1,35 @@
+/* The vendor seam: core/ talks to vmx/ or svm/ only through struct virt_ops,
+ * chosen once at boot from CPUID. core/ never includes vmx/ or svm/ headers. */
+#ifndef CORE_VIRT_H
+#define CORE_VIRT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum virt_status {
+	VIRT_ABSENT,      /* the CPU does not have this extension */
+	VIRT_FW_DISABLED, /* present but switched off by the firmware */
+	VIRT_LACKING,     /* present but missing what the hypervisor needs (EPT/NPT) */
+	VIRT_USABLE,
+};
+
+struct virt_ops {
+	const char *name; /* "vmx" or "svm" */
+	/* Reads capabilities on the boot CPU, logs them (virt: lines) and says
+	 * whether this extension can run partitions. */
+	enum virt_status (*probe)(void);
+	/* Per-CPU preparation (e.g. locking IA32_FEATURE_CONTROL); every CPU. */
+	bool (*cpu_prepare)(void);
+};
+
+extern const struct virt_ops vmx_ops;
+extern const struct virt_ops svm_ops;
+
+/* Picks the backend; logs a clear line when there is none. */
+void virt_init(void);
+/* "vmx", "svm" or "none" (for the ready line). */
+const char *virt_name(void);
+/* On each AP. */
+void virt_cpu_prepare(void);
+
+#endif
