@@ -27,7 +27,7 @@ ASM_SRCS := $(wildcard boot/*.asm arch/x86/*.asm)
 ASM_SRCS := $(filter-out boot/trampoline.asm,$(ASM_SRCS))
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.o)
 
-.PHONY: all deps run test test-unit test-boot clean
+.PHONY: all deps run test test-unit unit-build clean
 all: $(BUILD)/hv.iso
 
 deps:
@@ -73,3 +73,26 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(OBJS:.o=.d)
+
+# Host unit tests: mm/, boot/ and core/ parsers built natively (tests/host/).
+HOST_CC     := gcc
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -I.
+HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
+# The hypervisor sources each test links, by test name.
+HOST_SRCS_test_buddy   := mm/buddy.c
+HOST_SRCS_test_boot    := boot/mb2.c boot/mmap_norm.c core/fmt.c
+HOST_SRCS_test_cmdline := core/cmdline.c core/fmt.c
+HOST_SRCS_test_acpi    := arch/x86/acpi_s5.c
+HOST_SRCS_test_fmt     := core/fmt.c
+
+.SECONDEXPANSION:
+$(BUILD)/host/%: tests/host/%.c tests/host/check.h $$(HOST_SRCS_$$*)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	@$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_SRCS_$*)
+
+unit-build: $(HOST_TESTS)
+
+test-unit: $(HOST_TESTS)
+	@for t in $(HOST_TESTS); do echo "== $$t"; $$t || exit 1; done

@@ -7,6 +7,7 @@
 #include "arch/x86/power.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
+#include "arch/x86/tsc.h"
 #include "core/fmt.h"
 #include "core/hv.h"
 #include "core/log.h"
@@ -14,7 +15,10 @@
 
 #define BACKTRACE_MAX 16
 
+#define STOP_WAIT_US 100000
+
 static volatile int panicking;
+static unsigned cpus_stopped; /* other CPUs that took the stop NMI */
 
 bool panic_in_progress(void)
 {
@@ -45,21 +49,38 @@ static void backtrace(uint64_t rip, uint64_t rbp)
 	}
 }
 
+void panic_stop_this_cpu(void)
+{
+	__atomic_fetch_add(&cpus_stopped, 1, __ATOMIC_RELEASE);
+	cpu_stop();
+}
+
 /* Makes sure exactly one CPU runs the panic path; the others stop. */
 static void panic_begin(void)
 {
+	uint64_t end;
+
 	irq_disable();
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL))
-		cpu_stop();
+		panic_stop_this_cpu();
 	log_enter_panic();
 	smp_stop_others();
+	end = rdtsc() + STOP_WAIT_US * tsc_khz() / 1000;
+	while (__atomic_load_n(&cpus_stopped, __ATOMIC_ACQUIRE) + 1 < ncpus_online && rdtsc() < end)
+		cpu_relax();
 }
 
 __attribute__((noreturn)) static void panic_end(void)
 {
 	enum hv_action a = hv_opts.on_panic;
 
-	log_err("panic: all CPUs stopped; on_panic=%s", hv_action_name(a));
+	unsigned stopped = __atomic_load_n(&cpus_stopped, __ATOMIC_ACQUIRE) + 1;
+
+	if (stopped >= ncpus_online)
+		log_err("panic: all %u CPUs stopped; on_panic=%s", ncpus_online, hv_action_name(a));
+	else
+		log_err("panic: only %u of %u CPUs stopped; on_panic=%s", stopped, ncpus_online,
+			hv_action_name(a));
 	if (a == ACT_POWEROFF)
 		power_off();
 	else if (a == ACT_REBOOT)

@@ -70,16 +70,19 @@ void buddy_init(struct buddy *b, uint64_t lowest_pa, uint64_t end_pa, uint8_t *m
  * 4 KiB multiples and inside the covered range, and the frames must still be
  * reserved (never added before); otherwise BUDDY_EINVAL and nothing changes.
  * An empty range adds nothing. Blocks merge with free neighbours. */
+__attribute__((warn_unused_result))
 enum buddy_status buddy_add_range(struct buddy *b, uint64_t pa, uint64_t len);
 
 /* Allocates one block of 4 KiB << order bytes, aligned to its size. The
  * block's first 16 bytes hold stale free-list links: scrub before sharing.
  * On failure nothing changes. */
+__attribute__((warn_unused_result))
 enum buddy_status buddy_alloc(struct buddy *b, unsigned order, uint64_t *pa_out);
 
 /* Frees the block that starts at pa; its order is the one it was allocated with.
  * On BUDDY_EFOREIGN or BUDDY_EDOUBLE nothing changes. If order_out is not NULL
  * it receives the order of the freed block. */
+__attribute__((warn_unused_result))
 enum buddy_status buddy_free(struct buddy *b, uint64_t pa, unsigned *order_out);
 
 /* Free blocks per order (out[k] = blocks of order k on the free list). */

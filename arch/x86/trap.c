@@ -31,7 +31,7 @@ void trap_dispatch(struct trap_frame *f)
 	if (f->vector == VEC_NMI) {
 		/* The panicking CPU stops the others with an NMI. */
 		if (panic_in_progress())
-			cpu_stop();
+			panic_stop_this_cpu();
 		log_warn("trap: unexpected NMI");
 		return;
 	}

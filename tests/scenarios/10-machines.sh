@@ -1,0 +1,26 @@
+# The default image, build/hv.iso, on every machine tools/boot knows: each
+# must reach the ready line with all CPUs, its RAM and the right virt=, then
+# power off through ACPI S5 (on_idle=poweroff in the default command line).
+
+boot qemu-4cpu qemu build/hv.iso --cpus 4 --mem 256 --timeout 120
+expect_ready qemu-4cpu 4 256 svm
+
+boot qemu-uefi-2cpu qemu-uefi build/hv.iso --cpus 2 --mem 256 --timeout 180
+expect_ready qemu-uefi-2cpu 2 256 svm
+expect_log qemu-uefi-2cpu "^boot: memory map from the EFI tag"
+
+boot qemu-usb-1cpu qemu-usb build/hv.iso --cpus 1 --mem 256 --timeout 120
+expect_ready qemu-usb-1cpu 1 256 svm
+
+boot bochs-intel-2cpu bochs-intel build/hv.iso --cpus 2 --mem 256 --timeout 300
+expect_ready bochs-intel-2cpu 2 256 vmx
+expect_log bochs-intel-2cpu "^virt: vmx: ept=yes vpid=yes unrestricted-guest=yes"
+
+boot bochs-amd-1cpu bochs-amd build/hv.iso --cpus 1 --mem 256 --timeout 300
+expect_ready bochs-amd-1cpu 1 256 svm
+expect_log bochs-amd-1cpu "^virt: svm: npt=yes asids=32768 nrip-save=yes"
+
+# RAM above 4 GiB: the direct map and the buddy must take it all.
+boot qemu-5gib qemu build/hv.iso --cpus 2 --mem 5120 --timeout 120
+expect_ready qemu-5gib 2 5120 svm
+expect_log qemu-5gib "^mm: free blocks per order: .* 1G:[1-9]" "no free 1 GiB block"

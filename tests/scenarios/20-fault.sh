@@ -1,0 +1,38 @@
+# The fault path: debug_fault=pf makes the hypervisor write to an unmapped
+# address after the ready line; the log must show the full register dump and
+# the backtrace, the other CPUs must be stopped, and on_panic=poweroff ends
+# the run. #UD is checked on Bochs (Intel, x2APIC) as a second exception type.
+
+mkimage_test() { # mkimage_test NAME CMDLINE -> $TEST_OUT/NAME.iso
+	tools/mkimage --timeout 0 --cmdline "$2" config/default.cfg "$TEST_OUT/$1.iso" >/dev/null
+}
+
+expect_dump() { # expect_dump NAME VECTOR-TEXT CPUS
+	local name=$1
+	expect_log "$name" "^panic: cpu 0: CPU exception $2"
+	expect_log "$name" "^  rip=0x[0-9a-f]{16} cs=0x0008 rflags=0x[0-9a-f]{8}$"
+	expect_log "$name" "^  rsp=0x[0-9a-f]{16} ss=0x0010$"
+	for r in rax rbx rcx rdx rsi rdi rbp r8 r9 r10 r11 r12 r13 r14 r15 cr0 cr3 cr4; do
+		grep -aqE "(^| )$r ?=0x[0-9a-f]{16}" "$BOOT_LOG" || { fail "$name: register $r in the dump" "missing"; continue; }
+		pass "$name: register $r in the dump"
+	done
+	# The frame chain reaches at least two callers above the faulting RIP.
+	check "$name: backtrace has 3+ frames" "$(grep -ac '^    #' "$BOOT_LOG") frames" \
+		between "$(grep -ac '^    #' "$BOOT_LOG")" 3 16
+	expect_log "$name" "^panic: all $3 CPUs stopped; on_panic=poweroff$"
+	check "$name: powered off after the panic" "status $BOOT_STATUS" [ "$BOOT_STATUS" = 0 ]
+}
+
+mkimage_test fault-pf "debug_fault=pf on_panic=poweroff"
+boot fault-pf-qemu qemu "$TEST_OUT/fault-pf.iso" --cpus 2 --timeout 120
+expect_log fault-pf-qemu "^hv: ready cpus=2 "
+expect_dump fault-pf-qemu "14 \(#PF page fault\), error code 0x2$" 2
+expect_log fault-pf-qemu "^  cr0=0x[0-9a-f]{16} cr2=0x000000000dead000$"
+# The backtrace names real functions: resolve #1 with the ELF's symbols.
+frame1=$(grep -a -m1 '^    #1 ' "$BOOT_LOG" | awk '{print $2}')
+sym=$(nm -n build/hv.elf | awk -v a="${frame1#0x}" 'BEGIN { a = tolower(a) } $1 <= a { s = $3 } END { print s }')
+check "fault-pf-qemu: backtrace #1 is in hv_main_on_stack" "#1=$frame1 -> '$sym'" [ "$sym" = hv_main_on_stack ]
+
+mkimage_test fault-ud "debug_fault=ud on_panic=poweroff"
+boot fault-ud-bochs bochs-intel "$TEST_OUT/fault-ud.iso" --cpus 2 --timeout 300
+expect_dump fault-ud-bochs "6 \(#UD invalid opcode\), error code 0x0$" 2
