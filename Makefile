@@ -7,6 +7,8 @@ CC      := gcc
 NASM    := nasm
 LD      := ld
 EMU     ?= qemu
+# `make run EMU=bochs` means the Intel VMX Bochs model.
+EMU_MACHINE := $(if $(filter bochs,$(EMU)),bochs-intel,$(EMU))
 CPUS    ?= 2
 MEM     ?= 512
 CONFIG  ?= config/default.cfg
@@ -31,9 +33,15 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.o)
 all: $(BUILD)/hv.iso
 
 deps:
-	@tools/deps build
+	@tools/deps all
 
-$(BUILD)/asm-offsets.inc: arch/x86/asm-offsets.c $(wildcard arch/x86/*.h core/*.h)
+# Build tools present (installed on first use); order-only, never rebuilds.
+$(BUILD)/.deps-build:
+	@mkdir -p $(BUILD)
+	@tools/deps build
+	@touch $@
+
+$(BUILD)/asm-offsets.inc: arch/x86/asm-offsets.c $(wildcard arch/x86/*.h core/*.h) | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -S -o $(BUILD)/asm-offsets.s $<
 	sed -n 's/.*->\([A-Z0-9_]*\) \([-0-9]*\).*/%define \1 \2/p' \
@@ -56,13 +64,12 @@ $(BUILD)/%.o: %.asm $(BUILD)/asm-offsets.inc
 $(BUILD)/hv.elf: $(OBJS) linker.ld
 	$(LD) $(LDFLAGS) -o $@ $(OBJS)
 
-$(BUILD)/hv.iso: $(BUILD)/hv.elf $(CONFIG) tools/mkimage
-	@tools/deps build
+$(BUILD)/hv.iso: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage
 	HV_ELF=$(BUILD)/hv.elf tools/mkimage --cmdline "$(CMDLINE)" $(CONFIG) $@
 
 run: $(BUILD)/hv.iso
 	@tools/deps run
-	tools/boot $(EMU) $(BUILD)/hv.iso --cpus $(CPUS) --mem $(MEM) --timeout 600
+	tools/boot $(EMU_MACHINE) $(BUILD)/hv.iso --cpus $(CPUS) --mem $(MEM) --timeout 600
 
 test:
 	@tools/deps all

@@ -110,9 +110,12 @@ static const char *fail(const char *what, uint64_t off)
 static const char *parse_mmap(const struct mb2_tag *t, uint64_t off, unsigned *n)
 {
 	const uint32_t *hdr = (const uint32_t *)(t + 1);
-	uint32_t esz = hdr[0];
+	uint32_t esz;
 
-	if (t->size < 16 || esz < sizeof(struct mb2_mmap_entry) || esz % 8)
+	if (t->size < 16)
+		return fail("memory map tag shorter than its header", off);
+	esz = hdr[0];
+	if (esz < sizeof(struct mb2_mmap_entry) || esz % 8)
 		return fail("memory map tag has a bad entry size", off);
 	for (uint32_t o = 16; o + esz <= t->size; o += esz) {
 		const struct mb2_mmap_entry *e = (const void *)((const uint8_t *)t + o);
@@ -127,9 +130,12 @@ static const char *parse_mmap(const struct mb2_tag *t, uint64_t off, unsigned *n
 static const char *parse_efi_mmap(const struct mb2_tag *t, uint64_t off, unsigned *n)
 {
 	const uint32_t *hdr = (const uint32_t *)(t + 1);
-	uint32_t dsz = hdr[0];
+	uint32_t dsz;
 
-	if (t->size < 16 || dsz < sizeof(struct efi_mem_desc))
+	if (t->size < 16)
+		return fail("EFI memory map tag shorter than its header", off);
+	dsz = hdr[0];
+	if (dsz < sizeof(struct efi_mem_desc))
 		return fail("EFI memory map tag has a bad descriptor size", off);
 	for (uint32_t o = 16; o + dsz <= t->size; o += dsz) {
 		const struct efi_mem_desc *d = (const void *)((const uint8_t *)t + o);
@@ -229,7 +235,9 @@ const char *mb2_parse(uint32_t magic, const void *info, uint64_t info_pa, struct
 		const struct mb2_tag *t = (const void *)(base + off);
 		const char *err;
 
-		if (t->size < sizeof(*t) || t->size > total - off)
+		if (t->size < sizeof(*t))
+			return fail("tag size smaller than its 8-byte header", off);
+		if (t->size > total - off)
 			return fail("tag size runs past the end", off);
 		if (t->type == MB2_TAG_END) {
 			end_seen = true;

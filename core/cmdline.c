@@ -81,20 +81,24 @@ static bool parse_uint(const char *s, uint32_t max, uint32_t *out)
 static bool parse_serial(char *val, struct hv_options *o)
 {
 	char *comma = val;
-	uint32_t port, baud = UART_DEFAULT_BAUD;
+	uint32_t port = 0, baud = UART_DEFAULT_BAUD;
+	bool has_baud, ok;
 	int named;
 
 	while (*comma && *comma != ',')
 		comma++;
-	if (*comma) {
-		*comma = '\0';
-		if (!parse_uint(comma + 1, UART_DEFAULT_BAUD, &baud) || !baud ||
-		    UART_DEFAULT_BAUD % baud)
-			return false;
-	}
-	if (lookup(ports, val, &named))
+	has_baud = *comma == ',';
+	if (has_baud)
+		*comma = '\0'; /* ends the port; put back below for error messages */
+	ok = !has_baud || (parse_uint(comma + 1, UART_DEFAULT_BAUD, &baud) && baud &&
+			   UART_DEFAULT_BAUD % baud == 0);
+	if (ok && lookup(ports, val, &named))
 		port = (uint32_t)named;
-	else if (!parse_uint(val, 0xffff, &port) || !port)
+	else if (ok)
+		ok = parse_uint(val, 0xffff, &port) && port;
+	if (has_baud)
+		*comma = ',';
+	if (!ok)
 		return false;
 	o->uart_port = (uint16_t)port;
 	o->uart_baud = baud;
@@ -144,14 +148,18 @@ int cmdline_parse(const char *cmdline, struct hv_options *o, char *err, unsigned
 		char tok[TOKEN_MAX];
 		char *val = NULL;
 		unsigned n = 0;
+		bool too_long = false;
 
 		while (*cmdline == ' ')
 			cmdline++;
 		if (!*cmdline)
 			break;
-		for (; *cmdline && *cmdline != ' '; cmdline++)
+		for (; *cmdline && *cmdline != ' '; cmdline++) {
 			if (n + 1 < sizeof(tok))
 				tok[n++] = *cmdline;
+			else
+				too_long = true; /* rejected below, never applied truncated */
+		}
 		tok[n] = '\0';
 		for (unsigned i = 0; i < n; i++) {
 			if (tok[i] == '=') {
@@ -160,13 +168,13 @@ int cmdline_parse(const char *cmdline, struct hv_options *o, char *err, unsigned
 				break;
 			}
 		}
-		if (apply(tok, val, o))
+		if (!too_long && apply(tok, val, o))
 			continue;
 		problems++;
 		if (elen < err_size)
 			elen += fmt_snprintf(err + elen, err_size - elen,
-					     "cmdline: bad option '%s%s%s' ignored\n", tok,
-					     val ? "=" : "", val ? val : "");
+					     "cmdline: bad option '%s%s%s%s' ignored\n", tok,
+					     val ? "=" : "", val ? val : "", too_long ? "..." : "");
 	}
 	return problems;
 }

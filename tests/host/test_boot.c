@@ -23,12 +23,6 @@ struct efi_desc {
 	uint64_t phys, virt, pages, attr;
 };
 
-static void mb_begin(void)
-{
-	memset(blob, 0, sizeof(blob));
-	blen = 8;
-}
-
 /* Appends a tag with plen payload bytes, padded to 8; returns the tag. */
 static uint8_t *mb_tag(uint32_t type, const void *payload, uint32_t plen)
 {
@@ -82,46 +76,47 @@ static void mb_efi_mmap(const struct efi_desc *d, unsigned n, uint32_t dsize)
 	mb_tag(17, p, 8 + n * dsize);
 }
 
-static void mb_default_mmap(void)
-{
-	static const struct bios_ent e[] = { { 0, 0x9f000, 1, 0 }, { 0x100000, 0x7f00000, 1, 0 } };
+static const struct bios_ent ram[] = { { 0, 0x9f000, 1, 0 }, { 0x100000, 0x7f00000, 1, 0 } };
 
-	mb_bios_mmap(e, 2);
+/* Starts a blob, with a plain BIOS memory map if with_map. */
+static void mb_begin(int with_map)
+{
+	memset(blob, 0, sizeof(blob));
+	blen = 8;
+	if (with_map)
+		mb_bios_mmap(ram, 2);
 }
 
-static void mb_begin_mapped(void)
+/* Adds the end tag if asked, sets total_size, and parses an exact-size copy
+ * at physical address copy + pa_add. */
+static const char *finish_with(int end, uint32_t magic, uint64_t pa_add)
 {
-	mb_begin_mapped();
-}
+	uint8_t *copy;
+	const char *err;
 
-/* Adds the end tag (if asked) and sets total_size to what was built. */
-static void mb_finish(int end)
-{
 	if (end)
 		mb_tag(0, NULL, 0);
 	memcpy(blob, &blen, 4);
-}
-
-static const char *parse_with(uint32_t magic, uint64_t pa_add)
-{
-	uint8_t *copy = malloc(blen);
-	const char *err;
-
+	copy = malloc(blen);
 	memcpy(copy, blob, blen);
 	err = mb2_parse(magic, copy, (uintptr_t)copy + pa_add, &bi);
 	free(copy);
 	return err;
 }
+#define finish(end) finish_with(end, MB2_BOOT_MAGIC, 0)
 
-static const char *parse(void)
-{
-	return parse_with(MB2_BOOT_MAGIC, 0);
-}
-
-#define CHECK_OK(err) CHECK(!(err), "unexpected error: %s", (err) ? (err) : "")
-#define CHECK_ERR(err, word)                                                  \
-	CHECK((err) && strstr((err), (word)), "want error mentioning '%s', got '%s'", (word), \
-	      (err) ? (err) : "(none)")
+/* Each evaluates expr once: it usually builds and parses a blob. */
+#define CHECK_OK(expr)                                                        \
+	do {                                                                  \
+		const char *e_ = (expr);                                      \
+		CHECK(!e_, "unexpected error: %s", e_ ? e_ : "");             \
+	} while (0)
+#define CHECK_ERR(expr, word)                                                 \
+	do {                                                                  \
+		const char *e_ = (expr);                                      \
+		CHECK(e_ && strstr(e_, word), "want an error with '%s', got '%s'", \
+		      word, e_ ? e_ : "none");                                \
+	} while (0)
 
 static int region_is(unsigned i, uint64_t base, uint64_t len, enum mem_type t)
 {
@@ -138,13 +133,10 @@ static void test_bios_mmap(void)
 	};
 	static const enum mem_type want[] = { MEM_USABLE, MEM_RESERVED, MEM_ACPI_RECLAIM,
 					      MEM_ACPI_NVS, MEM_BAD, MEM_RESERVED };
-	const char *err;
 
-	mb_begin();
+	mb_begin(0);
 	mb_bios_mmap(e, 6);
-	mb_finish(1);
-	err = parse();
-	CHECK_OK(err);
+	CHECK_OK(finish(1));
 	CHECK(bi.mmap_count == 6, "bios mmap count %u", bi.mmap_count);
 	CHECK(!bi.mmap_from_efi, "bios map flagged as EFI");
 	CHECK(bi.info_size == blen, "info_size %lu", (unsigned long)bi.info_size);
@@ -152,17 +144,6 @@ static void test_bios_mmap(void)
 		CHECK(region_is(i, e[(i + 1) % 6].base, 0x1000, want[i]),
 		      "bios entry %u: base %#lx type %d", i, (unsigned long)bi.mmap[i].base,
 		      bi.mmap[i].type);
-
-	/* Overlapping loader entries come out normalised. */
-	static const struct bios_ent ov[] = { { 0, 0x100000, 1, 0 }, { 0xf0000, 0x10000, 2, 0 } };
-
-	mb_begin();
-	mb_bios_mmap(ov, 2);
-	mb_finish(1);
-	err = parse();
-	CHECK_OK(err);
-	CHECK(bi.mmap_count == 2 && region_is(0, 0, 0xf0000, MEM_USABLE) &&
-	      region_is(1, 0xf0000, 0x10000, MEM_RESERVED), "overlap via mb2_parse");
 }
 
 static const struct efi_desc efi[] = {
@@ -190,36 +171,32 @@ static void check_efi_result(const char *err, const char *what)
 
 static void test_efi_mmap(void)
 {
-	mb_begin();
+	mb_begin(0);
 	mb_efi_mmap(efi, NEFI, 48);
-	mb_finish(1);
-	check_efi_result(parse(), "efi, descr_size 48");
+	check_efi_result(finish(1), "efi, descr_size 48");
 
-	mb_begin_mapped();
+	mb_begin(1);
 	mb_efi_mmap(efi, NEFI, 40);
-	mb_finish(1);
-	check_efi_result(parse(), "bios then efi");
+	check_efi_result(finish(1), "bios then efi");
 
-	mb_begin();
+	mb_begin(0);
 	mb_efi_mmap(efi, NEFI, 56);
-	mb_default_mmap();
-	mb_finish(1);
-	check_efi_result(parse(), "efi then bios");
+	mb_bios_mmap(ram, 2);
+	check_efi_result(finish(1), "efi then bios");
 }
 
 static void test_strings_modules_rsdp(void)
 {
 	static char longline[700];
-	uint8_t rsdp1[20], rsdp2[36];
+	uint8_t rsdp[36 + 20] = { 0 }; /* v2 image, then a distinct v1 image */
 	uint8_t *t;
 
-	mb_begin_mapped();
+	mb_begin(1);
 	mb_str(1, "serial=com2 loglevel=debug");
 	mb_str(2, "GRUB 2.12");
 	mb_module(0x200000, 0x201000, "guest.elf console=ttyS0");
 	mb_module(0x300000, 0x300000, "");
-	mb_finish(1);
-	CHECK_OK(parse());
+	CHECK_OK(finish(1));
 	CHECK(!strcmp(bi.cmdline, "serial=com2 loglevel=debug"), "cmdline '%s'", bi.cmdline);
 	CHECK(!strcmp(bi.loader, "GRUB 2.12"), "loader '%s'", bi.loader);
 	CHECK(bi.mod_count == 2, "mod_count %u", bi.mod_count);
@@ -231,121 +208,165 @@ static void test_strings_modules_rsdp(void)
 	/* Over-long strings are truncated; a string that is not NUL-terminated
 	 * within its tag stops at the tag end, whatever the padding holds. */
 	memset(longline, 'a', sizeof(longline) - 1);
-	mb_begin_mapped();
+	for (unsigned i = 0; i < 20; i++)
+		rsdp[36 + i] = i + 1;
+	mb_begin(1);
 	mb_str(1, longline);
 	mb_str(2, longline);
 	mb_module(0x200000, 0x201000, longline + 500);
 	t = mb_tag(1, "abc", 3);
 	memset(t + 11, 'X', 5);
-	mb_finish(1);
-	CHECK_OK(parse());
+	CHECK_OK(finish(1));
 	CHECK(!strcmp(bi.cmdline, "abc"), "unterminated cmdline '%s'", bi.cmdline);
 	CHECK(strlen(bi.loader) == sizeof(bi.loader) - 1, "loader len %zu", strlen(bi.loader));
 	CHECK(strlen(bi.mods[0].name) == sizeof(bi.mods[0].name) - 1, "module name truncated");
-	mb_begin_mapped();
+	mb_begin(1);
 	mb_str(1, longline);
-	mb_finish(1);
-	CHECK_OK(parse());
+	CHECK_OK(finish(1));
 	CHECK(strlen(bi.cmdline) == BOOT_CMDLINE_MAX - 1, "cmdline len %zu", strlen(bi.cmdline));
 
-	for (unsigned i = 0; i < 36; i++) {
-		rsdp2[i] = 0x80 + i;
-		if (i < 20)
-			rsdp1[i] = i + 1;
+	/* RSDP: v2 (36 bytes) is kept over v1 (20 bytes) in either order. */
+	for (unsigned i = 0; i < 36; i++)
+		rsdp[i] = 0x80 + i;
+	for (int v2_first = 0; v2_first < 2; v2_first++) {
+		mb_begin(1);
+		mb_tag(v2_first ? 15 : 14, rsdp + (v2_first ? 0 : 36), v2_first ? 36 : 20);
+		mb_tag(v2_first ? 14 : 15, rsdp + (v2_first ? 36 : 0), v2_first ? 20 : 36);
+			CHECK_OK(finish(1));
+		CHECK(bi.rsdp_len == 36 && !memcmp(bi.rsdp, rsdp, 36), "v2 RSDP wins (%d)", v2_first);
 	}
-	for (int order = 0; order < 2; order++) {
-		mb_begin();
-		mb_default_mmap();
-		mb_tag(order ? 14 : 15, order ? (void *)rsdp1 : rsdp2, order ? 20 : 36);
-		mb_tag(order ? 15 : 14, order ? (void *)rsdp2 : rsdp1, order ? 36 : 20);
-		mb_finish(1);
-		CHECK_OK(parse());
-		CHECK(bi.rsdp_len == 36 && !memcmp(bi.rsdp, rsdp2, 36), "v2 RSDP wins (order %d)",
-		      order);
-	}
-	mb_begin_mapped();
-	mb_tag(14, rsdp1, 20);
-	mb_finish(1);
-	CHECK_OK(parse());
-	CHECK(bi.rsdp_len == 20 && !memcmp(bi.rsdp, rsdp1, 20), "v1 RSDP copied");
-	mb_begin_mapped();
-	mb_tag(15, rsdp2, 20);
-	mb_finish(1);
-	CHECK_ERR(parse(), "RSDP");
+	mb_begin(1);
+	mb_tag(14, rsdp + 36, 20);
+	CHECK_OK(finish(1));
+	CHECK(bi.rsdp_len == 20 && !memcmp(bi.rsdp, rsdp + 36, 20), "v1 RSDP copied");
+	mb_begin(1);
+	mb_tag(15, rsdp, 20);
+	CHECK_ERR(finish(1), "RSDP");
 }
 
 static void test_errors(void)
 {
 	struct bios_ent lots[BOOT_MMAP_MAX + 1];
-	uint32_t bad_size = 4;
 
-	mb_begin_mapped();
-	mb_finish(1);
-	CHECK_ERR(parse_with(0x2badb002, 0), "magic");
-	CHECK_ERR(parse_with(MB2_BOOT_MAGIC, 4), "misaligned");
+	mb_begin(1);
+	CHECK_ERR(finish_with(0, 0x2badb002, 0), "magic");
+	CHECK_ERR(finish_with(1, MB2_BOOT_MAGIC, 4), "misaligned");
 
-	mb_begin();
-	mb_finish(0);
-	CHECK_ERR(parse(), "total size"); /* total_size 8 */
+	mb_begin(0);
+	CHECK_ERR(finish(0), "total size"); /* total_size 8 */
 
-	mb_begin_mapped();
-	mb_str(1, "x");
-	mb_finish(1);
-	memcpy((uint8_t *)blob + 8 + 4, &(uint32_t){ 4096 }, 4); /* mmap tag too big */
-	CHECK_ERR(parse(), "runs past");
+	mb_begin(1);
+	memcpy(mb_tag(1, "x", 2) + 4, &(uint32_t){ 4096 }, 4);
+	CHECK_ERR(finish(1), "runs past");
 
-	mb_begin_mapped();
-	memcpy(mb_tag(1, "x", 2) + 4, &bad_size, 4);
-	mb_finish(1);
-	CHECK_ERR(parse(), "smaller than");
+	mb_begin(1);
+	memcpy(mb_tag(1, "x", 2) + 4, &(uint32_t){ 4 }, 4);
+	CHECK_ERR(finish(1), "smaller than");
 
-	mb_begin_mapped();
-	mb_finish(0);
-	CHECK_ERR(parse(), "no end tag");
+	mb_begin(1);
+	CHECK_ERR(finish(0), "no end tag");
 
-	mb_begin();
+	mb_begin(0);
 	mb_str(1, "no map");
-	mb_finish(1);
-	CHECK_ERR(parse(), "no memory map");
+	CHECK_ERR(finish(1), "no memory map");
 
-	mb_begin_mapped();
+	mb_begin(1);
 	mb_module(0x201000, 0x200000, "backwards");
-	mb_finish(1);
-	CHECK_ERR(parse(), "ends before");
+	CHECK_ERR(finish(1), "ends before");
 
-	mb_begin_mapped();
+	mb_begin(1);
 	mb_tag(18, NULL, 0);
-	mb_finish(1);
-	CHECK_ERR(parse(), "boot services");
+	CHECK_ERR(finish(1), "boot services");
 
-	mb_begin_mapped();
+	mb_begin(1);
 	for (unsigned i = 0; i <= BOOT_MODS_MAX; i++)
 		mb_module(0x200000 + i * 0x1000, 0x201000 + i * 0x1000, "m");
-	mb_finish(1);
-	CHECK_ERR(parse(), "too many modules");
+	CHECK_ERR(finish(1), "too many modules");
 
 	/* Map tags too short for their own header, as the last bytes of the
 	 * buffer (no end tag): the entry size must not be read past them. */
 	for (uint32_t type = 6; type <= 17; type += 11) {
-		mb_begin();
+		mb_begin(0);
 		mb_tag(type, NULL, 0);
-		mb_finish(0);
-		CHECK_ERR(parse(), "bad");
+			CHECK_ERR(finish(0), "shorter than its header");
 	}
-	mb_begin();
+	mb_begin(0);
 	mb_tag(6, &(uint32_t[8]){ 20, 0 }, 8 + 20);
-	mb_finish(1);
-	CHECK_ERR(parse(), "entry size");
-	mb_begin();
+	CHECK_ERR(finish(1), "entry size");
+	mb_begin(0);
 	mb_efi_mmap(efi, 1, 32);
-	mb_finish(1);
-	CHECK_ERR(parse(), "descriptor size");
+	CHECK_ERR(finish(1), "descriptor size");
 
 	/* More disjoint regions than boot_info holds. */
 	for (unsigned i = 0; i <= BOOT_MMAP_MAX; i++)
 		lots[i] = (struct bios_ent){ i * 0x2000ull, 0x1000, 1, 0 };
-	mb_begin();
+	mb_begin(0);
 	mb_bios_mmap(lots, BOOT_MMAP_MAX + 1);
-	mb_finish(1);
-	CHECK_ERR(parse(), "too large");
+	CHECK_ERR(finish(1), "too large");
+}
+
+#define R(b, l, t) { (b), (l), MEM_##t }
+
+/* Normalises in[] with capacity cap and compares with want[]. */
+static void norm(const char *what, const struct mem_region *in, unsigned n,
+		 const struct mem_region *want, int nwant, unsigned cap)
+{
+	struct mem_region out[8];
+	int got = mmap_normalize(in, n, out, cap);
+
+	CHECK(got == nwant, "%s: count %d, want %d", what, got, nwant);
+	for (int i = 0; i < got && i < nwant; i++)
+		CHECK(out[i].base == want[i].base && out[i].len == want[i].len &&
+		      out[i].type == want[i].type, "%s: region %d is [%#lx +%#lx type %d]", what,
+		      i, (unsigned long)out[i].base, (unsigned long)out[i].len, out[i].type);
+}
+#define NORM(what, in, want, cap) norm(what, in, sizeof(in) / sizeof(in[0]), want, \
+				       sizeof(want) / sizeof(want[0]), cap)
+
+static void test_normalize(void)
+{
+	static const struct mem_region sort_in[] = {
+		R(0x3000, 0x1000, USABLE), R(0x2000, 0x1000, RESERVED),
+		R(0x1000, 0x1000, USABLE), R(0, 0x1000, USABLE), R(0x9000, 0x1000, USABLE),
+	}, sort_out[] = {
+		R(0, 0x2000, USABLE), R(0x2000, 0x1000, RESERVED), R(0x3000, 0x1000, USABLE),
+		R(0x9000, 0x1000, USABLE),
+	};
+	static const struct mem_region ov_in[] = {
+		R(0x8000, 0x10000, RESERVED), R(0, 0x10000, USABLE),
+		R(0x20000, 0x2000, ACPI_NVS), R(0x21000, 0x2000, ACPI_RECLAIM),
+		R(0x30000, 0x1000, USABLE), R(0x2f000, 0x3000, BAD),
+	}, ov_out[] = {
+		R(0, 0x8000, USABLE), R(0x8000, 0x10000, RESERVED), R(0x20000, 0x2000, ACPI_NVS),
+		R(0x22000, 0x1000, ACPI_RECLAIM), R(0x2f000, 0x3000, BAD),
+	};
+	static const struct mem_region hole_in[] = {
+		R(0, 0x100000, USABLE), R(0x40000, 0x1000, RESERVED),
+	}, hole_out[] = {
+		R(0, 0x40000, USABLE), R(0x40000, 0x1000, RESERVED), R(0x41000, 0xbf000, USABLE),
+	};
+	static const struct mem_region junk_in[] = {
+		R(0x5000, 0, RESERVED), R(0, 0x10000, USABLE), R(0x8000, UINT64_MAX, RESERVED),
+		R(0xfffffffffffff000ull, 0x2000, BAD),
+	}, junk_out[] = { R(0, 0x10000, USABLE) };
+	static struct mem_region raw[BOOT_MMAP_RAW_MAX + 1];
+
+	NORM("sort and merge", sort_in, sort_out, 8);
+	NORM("overlaps", ov_in, ov_out, 8);
+	NORM("reserved hole", hole_in, hole_out, 8);
+	NORM("zero-length and wrapping", junk_in, junk_out, 8);
+	NORM("exact capacity", sort_in, sort_out, 4);
+	norm("over capacity", sort_in, 5, NULL, -1, 3);
+	norm("empty", NULL, 0, NULL, 0, 8);
+	norm("too many raw entries", raw, BOOT_MMAP_RAW_MAX + 1, NULL, -1, 8);
+}
+
+int main(void)
+{
+	test_bios_mmap();
+	test_efi_mmap();
+	test_strings_modules_rsdp();
+	test_errors();
+	test_normalize();
+	return check_summary();
 }
