@@ -20,7 +20,8 @@ static const struct name_val levels[] = {
 	{ NULL, 0 },
 };
 static const struct name_val faults[] = {
-	{ "pf", FAULT_PF }, { "gp", FAULT_GP }, { "ud", FAULT_UD }, { "de", FAULT_DE }, { NULL, 0 },
+	{ "pf", FAULT_PF }, { "gp", FAULT_GP }, { "ud", FAULT_UD }, { "de", FAULT_DE },
+	{ "stack", FAULT_STACK }, { NULL, 0 },
 };
 static const struct name_val ports[] = {
 	{ "com1", UART_COM1 }, { "com2", UART_COM2 }, { "com3", UART_COM3 }, { "com4", UART_COM4 },

@@ -5,7 +5,8 @@
  *   loglevel=err|warn|info|debug
  *   on_idle=halt|poweroff|reboot    when nothing is left to run
  *   on_panic=halt|poweroff|reboot   after a panic has been printed
- *   debug_fault=pf|gp|ud|de    take that CPU exception on purpose (tests)
+ *   debug_fault=pf|gp|ud|de|stack  take that CPU exception on purpose (tests);
+ *                              stack overflows the stack into its guard page
  */
 #ifndef CORE_CMDLINE_H
 #define CORE_CMDLINE_H
@@ -16,7 +17,7 @@
 #include "core/log.h"
 
 enum hv_action { ACT_HALT, ACT_POWEROFF, ACT_REBOOT };
-enum debug_fault { FAULT_NONE, FAULT_PF, FAULT_GP, FAULT_UD, FAULT_DE };
+enum debug_fault { FAULT_NONE, FAULT_PF, FAULT_GP, FAULT_UD, FAULT_DE, FAULT_STACK };
 
 struct hv_options {
 	uint16_t uart_port; /* 0: no UART */

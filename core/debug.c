@@ -7,6 +7,19 @@
 /* Never mapped: the first page above the null page (see arch/x86/layout.h). */
 #define UNMAPPED_ADDR 0xdead000ull
 
+/* Each call keeps 256 bytes live, so the stack (16 KiB) runs into its guard
+ * page long before the bound: #PF, which cannot be delivered on the same
+ * stack, becomes #DF on its IST stack. */
+static unsigned __attribute__((noinline)) overflow(unsigned depth)
+{
+	volatile char pad[256];
+
+	pad[0] = (char)depth;
+	if (depth > (1u << 20))
+		return depth;
+	return overflow(depth + 1) + pad[0];
+}
+
 void debug_fault_maybe(enum debug_fault f)
 {
 	volatile int zero = 0;
@@ -27,6 +40,9 @@ void debug_fault_maybe(enum debug_fault f)
 		break;
 	case FAULT_DE:
 		log_info("hv: %d", 1 / zero);
+		break;
+	case FAULT_STACK:
+		log_info("hv: %u", overflow(0));
 		break;
 	default:
 		break;

@@ -232,7 +232,7 @@ static void test_strings_modules_rsdp(void)
 		mb_begin(1);
 		mb_tag(v2_first ? 15 : 14, rsdp + (v2_first ? 0 : 36), v2_first ? 36 : 20);
 		mb_tag(v2_first ? 14 : 15, rsdp + (v2_first ? 36 : 0), v2_first ? 20 : 36);
-			CHECK_OK(finish(1));
+		CHECK_OK(finish(1));
 		CHECK(bi.rsdp_len == 36 && !memcmp(bi.rsdp, rsdp, 36), "v2 RSDP wins (%d)", v2_first);
 	}
 	mb_begin(1);
@@ -288,7 +288,7 @@ static void test_errors(void)
 	for (uint32_t type = 6; type <= 17; type += 11) {
 		mb_begin(0);
 		mb_tag(type, NULL, 0);
-			CHECK_ERR(finish(0), "shorter than its header");
+		CHECK_ERR(finish(0), "shorter than its header");
 	}
 	mb_begin(0);
 	mb_tag(6, &(uint32_t[8]){ 20, 0 }, 8 + 20);

@@ -36,3 +36,20 @@ check "fault-pf-qemu: backtrace #1 is in hv_main_on_stack" "#1=$frame1 -> '$sym'
 mkimage_test fault-ud "debug_fault=ud on_panic=poweroff"
 boot fault-ud-bochs bochs-intel "$TEST_OUT/fault-ud.iso" --cpus 2 --timeout 300
 expect_dump fault-ud-bochs "6 \(#UD invalid opcode\), error code 0x0$" 2
+
+# Guard page: recursing off the bottom of cpu 0's main stack must fault on the
+# unmapped guard page (0xffffc00000000000..0fff) and, since that #PF cannot be
+# pushed on the same stack, arrive as #DF on the IST stack, dumped normally.
+mkimage_test fault-stack "debug_fault=stack on_panic=poweroff"
+boot fault-stack-qemu qemu "$TEST_OUT/fault-stack.iso" --cpus 1 --timeout 120
+expect_log fault-stack-qemu "^panic: cpu 0: CPU exception 8 \(#DF double fault\), error code 0x0$"
+expect_log fault-stack-qemu "^  rsp=0xffffc0000000[01][0-9a-f]{3} ss=0x0010$" "RSP is not at cpu 0's stack guard"
+expect_log fault-stack-qemu "^panic: all 1 CPUs stopped; on_panic=poweroff$"
+
+# Port 0xE9 instead of the UART: serial=off e9 must move the whole log.
+mkimage_test e9 "serial=off e9 on_idle=poweroff"
+for m in qemu bochs-intel; do
+	boot e9-$m $m "$TEST_OUT/e9.iso" --cpus 1 --timeout 300 --e9 "$TEST_OUT/e9-$m.e9"
+	check "e9-$m: serial console silent" "$(wc -c < "$BOOT_LOG") bytes on COM1" [ ! -s "$BOOT_LOG" ]
+	BOOT_LOG=$TEST_OUT/e9-$m.e9 expect_log e9-$m "^hv: ready cpus=1 mem_total_kib=[0-9]+ mem_free_kib=[0-9]+ virt=(svm|vmx)$"
+done
