@@ -43,8 +43,9 @@ $(BUILD)/.deps-build:
 
 $(BUILD)/asm-offsets.inc: arch/x86/asm-offsets.c $(wildcard arch/x86/*.h core/*.h) | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -S -o $(BUILD)/asm-offsets.s $<
-	sed -n 's/.*->\([A-Z0-9_]*\) \([-0-9]*\).*/%define \1 \2/p' \
+	@echo "  GEN     $@"
+	@$(CC) $(CFLAGS) -S -o $(BUILD)/asm-offsets.s $<
+	@sed -n 's/.*->\([A-Z0-9_]*\) \$$\{0,1\}\([-0-9]*\).*/%define \1 \2/p' \
 		$(BUILD)/asm-offsets.s > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.o: %.c | $(BUILD)/asm-offsets.inc
@@ -53,7 +54,8 @@ $(BUILD)/%.o: %.c | $(BUILD)/asm-offsets.inc
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/trampoline.bin: boot/trampoline.asm $(BUILD)/asm-offsets.inc
-	$(NASM) -f bin -I$(BUILD)/ -Werror -o $@ $<
+	@echo "  NASM    $<"
+	@$(NASM) -f bin -I$(BUILD)/ -Werror -o $@ $<
 
 $(BUILD)/boot/trampoline_blob.o: $(BUILD)/trampoline.bin
 $(BUILD)/%.o: %.asm $(BUILD)/asm-offsets.inc
@@ -62,10 +64,11 @@ $(BUILD)/%.o: %.asm $(BUILD)/asm-offsets.inc
 	@$(NASM) $(NASMFLAGS) -o $@ $<
 
 $(BUILD)/hv.elf: $(OBJS) linker.ld
-	$(LD) $(LDFLAGS) -o $@ $(OBJS)
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(OBJS)
 
 $(BUILD)/hv.iso: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage
-	HV_ELF=$(BUILD)/hv.elf tools/mkimage --cmdline "$(CMDLINE)" $(CONFIG) $@
+	@HV_ELF=$(BUILD)/hv.elf tools/mkimage --cmdline "$(CMDLINE)" $(CONFIG) $@
 
 run: $(BUILD)/hv.iso
 	@tools/deps run

@@ -4,19 +4,12 @@
 ; the first GiB at KERNEL_VBASE), enters long mode and calls hv_main in the
 ; high half. mm/paging.c replaces these tables with the final W^X ones.
 
+%include "asm-offsets.inc"
+
 MB2_MAGIC       equ 0xE85250D6
 MB2_ARCH_I386   equ 0
 MB2_BOOT_MAGIC  equ 0x36d76289
 
-CR0_PE  equ 1 << 0
-CR0_WP  equ 1 << 16
-CR0_NW  equ 1 << 29
-CR0_CD  equ 1 << 30
-CR0_PG  equ 1 << 31
-CR4_PAE equ 1 << 5
-MSR_EFER equ 0xC0000080
-EFER_LME equ 1 << 8
-EFER_NXE equ 1 << 11
 PTE_P   equ 1 << 0
 PTE_W   equ 1 << 1
 PTE_PS  equ 1 << 7

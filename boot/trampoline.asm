@@ -6,14 +6,6 @@
 
 %include "asm-offsets.inc"
 
-CR0_PE  equ 1 << 0
-CR0_WP  equ 1 << 16
-CR0_NW  equ 1 << 29
-CR0_CD  equ 1 << 30
-CR0_PG  equ 1 << 31
-CR4_PAE equ 1 << 5
-MSR_EFER equ 0xC0000080
-
 SEL_CODE32 equ 0x08
 SEL_DATA   equ 0x10
 SEL_CODE64 equ 0x18

@@ -30,6 +30,12 @@ void log_enter_panic(void);
 /* Waits until the console has sent everything (before the machine goes off). */
 void log_flush(void);
 
+/* "yes"/"no" for capability lines. */
+static inline const char *log_yn(bool b)
+{
+	return b ? "yes" : "no";
+}
+
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)

@@ -11,11 +11,6 @@
 #define SVM_FEAT_FLUSHASID  (1u << 6)
 #define SVM_FEAT_DECODE     (1u << 7)
 
-static const char *yn(bool b)
-{
-	return b ? "yes" : "no";
-}
-
 static bool svm_cpu_prepare(void)
 {
 	return true; /* EFER.SVME is set when the backend starts running guests */
@@ -36,8 +31,8 @@ static enum virt_status svm_probe(void)
 	}
 	f = cpuid(0x8000000a, 0);
 	log_info("virt: svm: npt=%s asids=%u nrip-save=%s flush-by-asid=%s decode-assists=%s",
-		 yn(f.edx & SVM_FEAT_NP), f.ebx, yn(f.edx & SVM_FEAT_NRIPS),
-		 yn(f.edx & SVM_FEAT_FLUSHASID), yn(f.edx & SVM_FEAT_DECODE));
+		 log_yn(f.edx & SVM_FEAT_NP), f.ebx, log_yn(f.edx & SVM_FEAT_NRIPS),
+		 log_yn(f.edx & SVM_FEAT_FLUSHASID), log_yn(f.edx & SVM_FEAT_DECODE));
 	if (!(f.edx & SVM_FEAT_NP)) {
 		log_warn("virt: svm: this CPU lacks nested paging (NPT), which the hypervisor "
 			 "requires");

@@ -20,11 +20,6 @@
 #define EPT_CAP_2M                (1ull << 16)
 #define EPT_CAP_1G                (1ull << 17)
 
-static const char *yn(bool b)
-{
-	return b ? "yes" : "no";
-}
-
 /* Allowed-1 settings are the high 32 bits of a control MSR (SDM A.3). */
 static bool allowed1(uint32_t msr, uint64_t bit)
 {
@@ -70,7 +65,7 @@ static enum virt_status vmx_probe(void)
 	pt = allowed1(MSR_VMX_PINBASED, PIN_PREEMPTION_TIMER);
 	log_info("virt: vmx: ept=%s vpid=%s unrestricted-guest=%s ept-2m=%s ept-1g=%s "
 		 "preemption-timer=%s",
-		 yn(has_ept), yn(vpid), yn(ug), yn(ept2m), yn(ept1g), yn(pt));
+		 log_yn(has_ept), log_yn(vpid), log_yn(ug), log_yn(ept2m), log_yn(ept1g), log_yn(pt));
 	if (!has_ept || !ug) {
 		log_warn("virt: vmx: this CPU lacks %s, which the hypervisor requires",
 			 !has_ept ? "EPT" : "unrestricted guest");

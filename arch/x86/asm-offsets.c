@@ -3,12 +3,11 @@
  * "->NAME value" marker into a NASM %define in build/asm-offsets.inc. */
 #include <stddef.h>
 
-#include "arch/x86/layout.h"
-#include "arch/x86/percpu.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 
-#define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %c0\"" ::"i"((long)(val)))
+#define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %0\"" ::"i"((long)(val)))
 
 void asm_offsets(void);
 void asm_offsets(void)
@@ -20,9 +19,15 @@ void asm_offsets(void)
 	DEFINE(TP_ENTRY, offsetof(struct tramp_params, entry));
 	DEFINE(TP_SIZE, sizeof(struct tramp_params));
 	DEFINE(TRAMP_PARAMS, TRAMP_PARAMS_OFFSET);
-	DEFINE(TF_SIZE, sizeof(struct trap_frame));
 	DEFINE(TF_VECTOR, offsetof(struct trap_frame, vector));
 	DEFINE(TF_RIP, offsetof(struct trap_frame, rip));
-	DEFINE(PCPU_SELF, offsetof(struct percpu, self));
-	DEFINE(KERNEL_VBASE_ASM, KERNEL_VBASE);
+	DEFINE(CR0_PE, CR0_PE);
+	DEFINE(CR0_WP, CR0_WP);
+	DEFINE(CR0_NW, CR0_NW);
+	DEFINE(CR0_CD, CR0_CD);
+	DEFINE(CR0_PG, CR0_PG);
+	DEFINE(CR4_PAE, CR4_PAE);
+	DEFINE(MSR_EFER, MSR_EFER);
+	DEFINE(EFER_LME, EFER_LME);
+	DEFINE(EFER_NXE, EFER_NXE);
 }

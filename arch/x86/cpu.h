@@ -12,9 +12,18 @@
 #define MSR_FEATURE_CONTROL   0x0000003Au
 #define MSR_VM_CR             0xC0010114u
 
-#define EFER_NXE              (1u << 11)
+/* Control-register and EFER bits (SDM Vol. 3A 2.5, 2.2.1); the assembly
+ * entry code gets them through asm-offsets. */
+#define CR0_PE                (1ul << 0)
 #define CR0_WP                (1ul << 16)
+#define CR0_NW                (1ul << 29)
+#define CR0_CD                (1ul << 30)
+#define CR0_PG                (1ul << 31)
+#define CR4_PAE               (1ul << 5)
 #define CR4_PGE               (1ul << 7)
+#define EFER_LME              (1u << 8)
+#define EFER_LMA              (1u << 10)
+#define EFER_NXE              (1u << 11)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;

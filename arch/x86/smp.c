@@ -10,7 +10,6 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 
-#define EFER_LMA            (1ull << 10) /* read-only status bit */
 #define INIT_DELAY_US       10000        /* SDM Vol. 3A 9.4.4.1: 10 ms after INIT */
 #define SIPI_DELAY_US       200          /* 200 us between the SIPIs */
 #define AP_ANSWER_US        200000       /* how long an AP gets to come online */
@@ -48,7 +47,7 @@ static bool start_one(struct percpu *p, uint64_t tramp_pa)
 
 	*tp = (struct tramp_params){
 		.cr3 = paging_root_pa(),
-		.efer = rdmsr(MSR_EFER) & ~EFER_LMA,
+		.efer = rdmsr(MSR_EFER) & ~(uint64_t)EFER_LMA, /* LMA is status only */
 		.stack = p->stack_top,
 		.percpu = (uint64_t)p,
 		.entry = (uint64_t)smp_ap_entry,
