@@ -18,7 +18,7 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-common \
 	-Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
-	-Wframe-larger-than=4096 -Wno-unused-parameter -I. -I$(BUILD) -MMD -MP
+	-Wframe-larger-than=4096 -I. -I$(BUILD) -MMD -MP
 LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	-T linker.ld
 NASMFLAGS := -f elf64 -I$(BUILD)/ -Werror
@@ -48,7 +48,7 @@ $(BUILD)/asm-offsets.inc: arch/x86/asm-offsets.c $(wildcard arch/x86/*.h core/*.
 	@sed -n 's/.*->\([A-Z0-9_]*\) \$$\{0,1\}\([-0-9]*\).*/%define \1 \2/p' \
 		$(BUILD)/asm-offsets.s > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.o: %.c | $(BUILD)/asm-offsets.inc
+$(BUILD)/%.o: %.c Makefile | $(BUILD)/asm-offsets.inc
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
@@ -86,7 +86,7 @@ clean:
 
 # Host unit tests: mm/, boot/ and core/ parsers built natively (tests/host/).
 HOST_CC     := gcc
-HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -I.
 HOST_TESTS  := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 # The hypervisor sources each test links, by test name.
@@ -95,6 +95,7 @@ HOST_SRCS_test_boot    := boot/mb2.c boot/mmap_norm.c core/fmt.c
 HOST_SRCS_test_cmdline := core/cmdline.c core/fmt.c
 HOST_SRCS_test_acpi    := arch/x86/acpi_s5.c
 HOST_SRCS_test_fmt     := core/fmt.c
+HOST_SRCS_test_virt    := vmx/vmx_assess.c svm/svm_assess.c
 
 .SECONDEXPANSION:
 $(BUILD)/host/%: tests/host/%.c tests/host/check.h $$(HOST_SRCS_$$*)

@@ -12,7 +12,9 @@
 
 #define INIT_DELAY_US       10000        /* SDM Vol. 3A 9.4.4.1: 10 ms after INIT */
 #define SIPI_DELAY_US       200          /* 200 us between the SIPIs */
-#define AP_ANSWER_US        200000       /* how long an AP gets to come online */
+/* How long an AP gets to come online. Real CPUs take microseconds; the
+ * margin is for emulators with more vCPUs than host cores. */
+#define AP_ANSWER_US        1000000
 
 extern const uint8_t tramp_blob_start[], tramp_blob_end[];
 

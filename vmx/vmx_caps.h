@@ -1,0 +1,33 @@
+/* Private to vmx/ (and its host unit test): what the VMX capability MSRs say,
+ * decoded without touching hardware so the decision can be tested. */
+#ifndef VMX_VMX_CAPS_H
+#define VMX_VMX_CAPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/virt.h"
+
+/* IA32_FEATURE_CONTROL bits, SDM Vol. 3C 24.7 */
+#define FC_LOCKED          (1ull << 0)
+#define FC_VMX_OUTSIDE_SMX (1ull << 2)
+
+/* Raw values; a control MSR that could not be read is 0 (nothing allowed). */
+struct vmx_msrs {
+	bool fc_readable;      /* IA32_FEATURE_CONTROL exists */
+	uint64_t fc;
+	uint64_t pinbased;     /* IA32_VMX_PINBASED_CTLS */
+	uint64_t procbased;    /* IA32_VMX_PROCBASED_CTLS */
+	uint64_t procbased2;   /* IA32_VMX_PROCBASED_CTLS2 */
+	uint64_t ept_vpid_cap; /* IA32_VMX_EPT_VPID_CAP */
+};
+
+struct vmx_features {
+	bool ept, vpid, unrestricted, ept_2m, ept_1g, preemption_timer;
+};
+
+/* VIRT_FW_DISABLED: the firmware locked IA32_FEATURE_CONTROL with VMX off.
+ * VIRT_LACKING: no EPT or no unrestricted guest. Else VIRT_USABLE. */
+enum virt_status vmx_assess(const struct vmx_msrs *m, struct vmx_features *f);
+
+#endif
