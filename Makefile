@@ -29,7 +29,7 @@ ASM_SRCS := $(wildcard boot/*.asm arch/x86/*.asm)
 ASM_SRCS := $(filter-out boot/trampoline.asm,$(ASM_SRCS))
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.o)
 
-.PHONY: all deps run test test-unit unit-build clean
+.PHONY: all deps run test test-unit unit-build pxe clean
 all: $(BUILD)/hv.iso
 
 deps:
@@ -69,6 +69,11 @@ $(BUILD)/hv.elf: $(OBJS) linker.ld
 
 $(BUILD)/hv.iso: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage
 	@HV_ELF=$(BUILD)/hv.elf tools/mkimage --cmdline "$(CMDLINE)" $(CONFIG) $@
+
+# A TFTP tree for PXE boot (BIOS: boot/grub/i386-pc/core.0, UEFI: .../core.efi).
+pxe: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage
+	@rm -rf $(BUILD)/pxe
+	@HV_ELF=$(BUILD)/hv.elf tools/mkimage --netdir --cmdline "$(CMDLINE)" $(CONFIG) $(BUILD)/pxe
 
 run: $(BUILD)/hv.iso
 	@tools/deps run
