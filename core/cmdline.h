@@ -7,6 +7,7 @@
  *   on_panic=halt|poweroff|reboot   after a panic has been printed
  *   debug_fault=pf|gp|ud|de|stack  take that CPU exception on purpose (tests);
  *                              stack overflows the stack into its guard page
+ *   debug_fault=double_free|foreign_free  free memory wrongly on purpose
  */
 #ifndef CORE_CMDLINE_H
 #define CORE_CMDLINE_H
@@ -17,7 +18,10 @@
 #include "core/log.h"
 
 enum hv_action { ACT_HALT, ACT_POWEROFF, ACT_REBOOT };
-enum debug_fault { FAULT_NONE, FAULT_PF, FAULT_GP, FAULT_UD, FAULT_DE, FAULT_STACK };
+enum debug_fault {
+	FAULT_NONE, FAULT_PF, FAULT_GP, FAULT_UD, FAULT_DE, FAULT_STACK, FAULT_DOUBLE_FREE,
+	FAULT_FOREIGN_FREE,
+};
 
 struct hv_options {
 	uint16_t uart_port; /* 0: no UART */

@@ -2,7 +2,9 @@
 
 #include <stdint.h>
 
+#include "arch/x86/layout.h"
 #include "core/log.h"
+#include "mm/pmm.h"
 
 /* Never mapped: the first page above the null page (see arch/x86/layout.h). */
 #define UNMAPPED_ADDR 0xdead000ull
@@ -18,6 +20,23 @@ static unsigned __attribute__((noinline)) overflow(unsigned depth)
 	if (depth > (1u << 20))
 		return depth;
 	return overflow(depth + 1) + pad[0];
+}
+
+/* Frees a block twice, or an address inside a block: pmm_free must catch both
+ * and panic naming the address. */
+static void bad_free(bool twice)
+{
+	uint64_t pa;
+
+	if (pmm_alloc(1, &pa)) {
+		log_err("hv: debug_fault: no memory to free wrongly");
+		return;
+	}
+	log_info("hv: debug_fault: freeing 0x%lx %s", (unsigned long)(twice ? pa : pa + PAGE_SIZE),
+		 twice ? "twice" : "(inside an allocated block)");
+	if (twice)
+		pmm_free(pa);
+	pmm_free(twice ? pa : pa + PAGE_SIZE);
 }
 
 void debug_fault_maybe(enum debug_fault f)
@@ -43,6 +62,10 @@ void debug_fault_maybe(enum debug_fault f)
 		break;
 	case FAULT_STACK:
 		log_info("hv: %u", overflow(0));
+		break;
+	case FAULT_DOUBLE_FREE:
+	case FAULT_FOREIGN_FREE:
+		bad_free(f == FAULT_DOUBLE_FREE);
 		break;
 	default:
 		break;

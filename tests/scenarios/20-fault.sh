@@ -53,3 +53,15 @@ for m in qemu bochs-intel; do
 	check "e9-$m: serial console silent" "$(wc -c < "$BOOT_LOG") bytes on COM1" [ ! -s "$BOOT_LOG" ]
 	BOOT_LOG=$TEST_OUT/e9-$m.e9 expect_log e9-$m "^hv: ready cpus=1 mem_total_kib=[0-9]+ mem_free_kib=[0-9]+ virt=(svm|vmx)$"
 done
+
+# The allocator's checks inside the running hypervisor: a double free and a
+# free of an address inside an allocated block panic naming the address.
+for kind in double_free foreign_free; do
+	mkimage_test $kind "debug_fault=$kind on_panic=poweroff"
+	boot $kind-qemu qemu "$TEST_OUT/$kind.iso" --cpus 1 --timeout 120
+	addr=$(tr -d '\r' < "$BOOT_LOG" | sed -n 's/^hv: debug_fault: freeing \(0x[0-9a-f]*\) .*/\1/p')
+	check "$kind-qemu: the bad free was attempted" "no 'freeing' line" [ -n "$addr" ]
+	want="double free"
+	[ $kind = foreign_free ] && want="not an allocated block"
+	expect_log $kind-qemu "^panic: cpu 0: mm: bad free of ${addr:-none}: $want$"
+done
