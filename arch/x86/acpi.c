@@ -151,6 +151,14 @@ static void parse_madt(const struct sdt_header *h)
 	}
 }
 
+/* \_S5 from a definition block (DSDT or SSDT); the first one found wins. */
+static void find_s5_in(const struct sdt_header *h)
+{
+	if (!acpi.s5_valid)
+		acpi.s5_valid = acpi_find_s5((const uint8_t *)(h + 1), h->length - sizeof(*h),
+					     &acpi.s5_typa, &acpi.s5_typb);
+}
+
 static void parse_fadt(const struct sdt_header *h)
 {
 	const struct fadt *f = (const struct fadt *)h;
@@ -179,9 +187,7 @@ static void parse_fadt(const struct sdt_header *h)
 		dsdt_pa = f->x_dsdt;
 	dsdt = map_table(dsdt_pa);
 	if (dsdt)
-		acpi.s5_valid = acpi_find_s5((const uint8_t *)(dsdt + 1),
-					     dsdt->length - sizeof(*dsdt), &acpi.s5_typa,
-					     &acpi.s5_typb);
+		find_s5_in(dsdt);
 }
 
 static const struct rsdp *find_rsdp(const struct boot_info *bi)
@@ -221,6 +227,8 @@ static void walk_root(const struct sdt_header *root, bool xsdt)
 			parse_madt(h);
 		else if (sig_is(h->sig, "FACP"))
 			parse_fadt(h);
+		else if (sig_is(h->sig, "SSDT"))
+			find_s5_in(h); /* some firmware (SeaBIOS' own tables) puts \_S5 here */
 	}
 }
 
