@@ -21,7 +21,7 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-Wframe-larger-than=4096 -I. -I$(BUILD) -MMD -MP
 LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	-T linker.ld
-NASMFLAGS := -f elf64 -I$(BUILD)/ -Werror
+NASMFLAGS := -f elf64 -I$(BUILD)/ -Iboot/ -Werror
 
 C_SRCS   := $(wildcard boot/*.c arch/x86/*.c mm/*.c core/*.c drivers/*.c vmx/*.c svm/*.c)
 C_SRCS   := $(filter-out arch/x86/asm-offsets.c,$(C_SRCS))
@@ -53,15 +53,15 @@ $(BUILD)/%.o: %.c Makefile | $(BUILD)/asm-offsets.inc
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/trampoline.bin: boot/trampoline.asm $(BUILD)/asm-offsets.inc
+$(BUILD)/trampoline.bin: boot/trampoline.asm boot/cpu_quirks.inc $(BUILD)/asm-offsets.inc
 	@echo "  NASM    $<"
-	@$(NASM) -f bin -I$(BUILD)/ -Werror -o $@ $<
+	@$(NASM) -f bin -I$(BUILD)/ -Iboot/ -Werror -o $@ $<
 
 $(BUILD)/boot/trampoline_blob.o: $(BUILD)/trampoline.bin
 $(BUILD)/%.o: %.asm $(BUILD)/asm-offsets.inc
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
-	@$(NASM) $(NASMFLAGS) -o $@ $<
+	@$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -o $@ $<
 
 $(BUILD)/hv.elf: $(OBJS) linker.ld
 	@echo "  LD      $@"

@@ -5,14 +5,11 @@
 ; high half. mm/paging.c replaces these tables with the final W^X ones.
 
 %include "asm-offsets.inc"
+%include "cpu_quirks.inc"
 
 MB2_MAGIC       equ 0xE85250D6
 MB2_ARCH_I386   equ 0
-MB2_BOOT_MAGIC  equ 0x36d76289
 
-PTE_P   equ 1 << 0
-PTE_W   equ 1 << 1
-PTE_PS  equ 1 << 7
 
 section .multiboot2 align=8
 mb2_header:
@@ -38,10 +35,10 @@ align 8
 mb_magic: dd 0
 mb_info:  dd 0
 align 16
-early_gdt:
+early_gdt:                   ; used only until long_entry loads boot_gdt
 	dq 0
-	dq 0x00AF9A000000FFFF    ; 0x08: 64-bit code
-	dq 0x00CF92000000FFFF    ; 0x10: data
+	dq DESC_CODE64           ; SEL_CODE
+	dq DESC_DATA             ; SEL_DATA
 early_gdt_ptr:
 	dw early_gdt_ptr - early_gdt - 1
 	dd early_gdt
@@ -59,6 +56,8 @@ mb2_entry32:
 	mov [mb_info], ebx
 	cmp eax, MB2_BOOT_MAGIC
 	jne .bad_magic
+
+	CLEAR_XD_DISABLE
 
 	; long mode present? (CPUID 0x80000001 EDX bit 29)
 	mov eax, 0x80000000
@@ -122,8 +121,7 @@ mb2_entry32:
 	mov eax, cr0
 	and eax, ~(CR0_CD | CR0_NW)
 	mov cr0, eax
-	mov eax, cr4
-	or eax, CR4_PAE
+	mov eax, CR4_PAE         ; a known CR4: nothing the loader left (e.g. LA57)
 	mov cr4, eax
 	mov eax, early_pml4
 	mov cr3, eax
@@ -142,7 +140,7 @@ mb2_entry32:
 	or eax, CR0_PG | CR0_PE | CR0_WP
 	mov cr0, eax
 	lgdt [early_gdt_ptr]
-	jmp 0x08:long_entry
+	jmp SEL_CODE:long_entry
 
 ; print the string at ESI on COM1 and port 0xE9, then halt
 .bad_magic:
@@ -165,7 +163,15 @@ early_fail:
 
 bits 64
 long_entry:
-	mov ax, 0x10
+	; The GDT in the high half, so exceptions can still load CS once the
+	; final page tables no longer map this low code (same selectors).
+	sub rsp, 16
+	mov word [rsp + 6], BOOT_GDT_LIMIT
+	mov rax, boot_gdt
+	mov [rsp + 8], rax
+	lgdt [rsp + 6]
+	add rsp, 16
+	mov ax, SEL_DATA
 	mov ds, ax
 	mov es, ax
 	mov ss, ax
@@ -184,6 +190,7 @@ long_entry:
 	jmp .hang
 
 extern hv_main
+extern boot_gdt
 
 ; The BSP's first stack, in the high image so it survives the switch to the
 ; final page tables; core/ moves to a guarded stack once memory is up.

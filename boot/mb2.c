@@ -117,7 +117,7 @@ static const char *parse_mmap(const struct mb2_tag *t, uint64_t off, unsigned *n
 	esz = hdr[0];
 	if (esz < sizeof(struct mb2_mmap_entry) || esz % 8)
 		return fail("memory map tag has a bad entry size", off);
-	for (uint32_t o = 16; o + esz <= t->size; o += esz) {
+	for (uint64_t o = 16; o + esz <= t->size; o += esz) { /* 64-bit: no wrap */
 		const struct mb2_mmap_entry *e = (const void *)((const uint8_t *)t + o);
 
 		if (*n == BOOT_MMAP_RAW_MAX)
@@ -137,7 +137,7 @@ static const char *parse_efi_mmap(const struct mb2_tag *t, uint64_t off, unsigne
 	dsz = hdr[0];
 	if (dsz < sizeof(struct efi_mem_desc))
 		return fail("EFI memory map tag has a bad descriptor size", off);
-	for (uint32_t o = 16; o + dsz <= t->size; o += dsz) {
+	for (uint64_t o = 16; o + dsz <= t->size; o += dsz) { /* 64-bit: no wrap */
 		const struct efi_mem_desc *d = (const void *)((const uint8_t *)t + o);
 
 		if (*n == BOOT_MMAP_RAW_MAX)

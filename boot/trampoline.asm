@@ -5,10 +5,12 @@
 ; then calls tramp_params.entry(percpu) on tramp_params.stack.
 
 %include "asm-offsets.inc"
+%include "cpu_quirks.inc"
 
-SEL_CODE32 equ 0x08
-SEL_DATA   equ 0x10
-SEL_CODE64 equ 0x18
+; selectors of the trampoline's own GDT (below)
+TR_CODE32 equ 0x08
+TR_DATA   equ 0x10
+TR_CODE64 equ 0x18
 
 bits 16
 org 0
@@ -41,12 +43,14 @@ real_entry:
 
 bits 32
 pm_entry:
-	mov ax, SEL_DATA
+	mov ax, TR_DATA
 	mov ds, ax
 	mov es, ax
 	mov ss, ax
-	mov eax, cr4
-	or eax, CR4_PAE
+	mov esi, ebx
+	CLEAR_XD_DISABLE                    ; before EFER.NXE; clobbers EBX
+	mov ebx, esi
+	mov eax, CR4_PAE                    ; a known CR4
 	mov cr4, eax
 	mov eax, [ebx + params + TP_CR3]    ; below 4 GiB (the image's PML4)
 	mov cr3, eax
@@ -61,7 +65,8 @@ pm_entry:
 
 bits 64
 lm_entry:
-	mov ax, SEL_DATA
+	mov ebx, ebx                ; upper halves are undefined after 32-bit code
+	mov ax, TR_DATA
 	mov ds, ax
 	mov es, ax
 	mov ss, ax
@@ -74,24 +79,24 @@ lm_entry:
 	hlt
 	jmp .hang
 
-; Accessed bits preset: once paging is on this page is mapped read-only, and
-; a descriptor load must not need to write its accessed bit (SDM Vol. 3A
-; 3.4.5.1); Bochs faults on that write, as real CPUs may.
+; Accessed bits are preset in DESC_*: once paging is on this page is mapped
+; read-only, and a descriptor load must not need to write its accessed bit
+; (SDM Vol. 3A 3.4.5.1); Bochs faults on that write, as real CPUs may.
 align 8
 gdt:
 	dq 0
-	dq 0x00CF9B000000FFFF       ; 0x08 32-bit code
-	dq 0x00CF93000000FFFF       ; 0x10 data
-	dq 0x00AF9B000000FFFF       ; 0x18 64-bit code
+	dq DESC_CODE32              ; 0x08
+	dq DESC_DATA                ; 0x10
+	dq DESC_CODE64              ; 0x18
 gdt_ptr:
 	dw gdt_ptr - gdt - 1
 	dd 0
 pm_jump:
 	dd 0
-	dw SEL_CODE32
+	dw TR_CODE32
 lm_jump:
 	dd 0
-	dw SEL_CODE64
+	dw TR_CODE64
 tramp_end:
 
 %if tramp_end - tramp_start > 4096

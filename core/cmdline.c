@@ -22,7 +22,7 @@ static const struct name_val levels[] = {
 static const struct name_val faults[] = {
 	{ "pf", FAULT_PF }, { "gp", FAULT_GP }, { "ud", FAULT_UD }, { "de", FAULT_DE },
 	{ "stack", FAULT_STACK }, { "double_free", FAULT_DOUBLE_FREE },
-	{ "foreign_free", FAULT_FOREIGN_FREE }, { NULL, 0 },
+	{ "foreign_free", FAULT_FOREIGN_FREE }, { "triple", FAULT_TRIPLE }, { NULL, 0 },
 };
 static const struct name_val ports[] = {
 	{ "com1", UART_COM1 }, { "com2", UART_COM2 }, { "com3", UART_COM3 }, { "com4", UART_COM4 },

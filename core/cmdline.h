@@ -8,6 +8,7 @@
  *   debug_fault=pf|gp|ud|de|stack  take that CPU exception on purpose (tests);
  *                              stack overflows the stack into its guard page
  *   debug_fault=double_free|foreign_free  free memory wrongly on purpose
+ *   debug_fault=triple         triple-fault the CPU (tests tools/boot)
  */
 #ifndef CORE_CMDLINE_H
 #define CORE_CMDLINE_H
@@ -20,7 +21,7 @@
 enum hv_action { ACT_HALT, ACT_POWEROFF, ACT_REBOOT };
 enum debug_fault {
 	FAULT_NONE, FAULT_PF, FAULT_GP, FAULT_UD, FAULT_DE, FAULT_STACK, FAULT_DOUBLE_FREE,
-	FAULT_FOREIGN_FREE,
+	FAULT_FOREIGN_FREE, FAULT_TRIPLE,
 };
 
 struct hv_options {

@@ -6,7 +6,7 @@
 #include "core/log.h"
 #include "mm/pmm.h"
 
-/* Never mapped: the first page above the null page (see arch/x86/layout.h). */
+/* In the low half, where nothing is mapped after boot (arch/x86/layout.h). */
 #define UNMAPPED_ADDR 0xdead000ull
 
 /* Each call keeps 256 bytes live, so the stack (16 KiB) runs into its guard
@@ -63,6 +63,16 @@ void debug_fault_maybe(enum debug_fault f)
 	case FAULT_STACK:
 		log_info("hv: %u", overflow(0));
 		break;
+	case FAULT_TRIPLE: {
+		/* With an empty IDT, #BP cannot be delivered: #GP, #DF, shutdown. */
+		struct {
+			uint16_t limit;
+			uint64_t base;
+		} __attribute__((packed)) empty = { 0, 0 };
+
+		__asm__ volatile("lidt %0\n\tint3" ::"m"(empty));
+		break;
+	}
 	case FAULT_DOUBLE_FREE:
 	case FAULT_FOREIGN_FREE:
 		bad_free(f == FAULT_DOUBLE_FREE);

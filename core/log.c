@@ -40,20 +40,26 @@ static void console_write(const char *s)
 	}
 }
 
-void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+/* Formats one line into line[LINE_MAX], newline-terminated. */
+static void format_line(char *line, const char *fmt, va_list ap)
 {
-	char line[LINE_MAX];
-	int n;
+	int n = fmt_vsnprintf(line, LINE_MAX - 1, fmt, ap);
 
-	if (lvl > log_level)
-		return;
-	n = fmt_vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	if (n > (int)sizeof(line) - 2)
-		n = sizeof(line) - 2;
+	if (n > LINE_MAX - 2)
+		n = LINE_MAX - 2;
 	if (n == 0 || line[n - 1] != '\n') {
 		line[n] = '\n';
 		line[n + 1] = '\0';
 	}
+}
+
+void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+	char line[LINE_MAX];
+
+	if (lvl > log_level)
+		return;
+	format_line(line, fmt, ap);
 	if (panic_mode) {
 		console_write(line);
 		return;
@@ -61,6 +67,24 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	spin_lock(&console_lock);
 	console_write(line);
 	spin_unlock(&console_lock);
+}
+
+void log_try(enum log_level lvl, const char *fmt, ...)
+{
+	char line[LINE_MAX];
+	va_list ap;
+
+	if (lvl > log_level)
+		return;
+	va_start(ap, fmt);
+	format_line(line, fmt, ap);
+	va_end(ap);
+	if (panic_mode) {
+		console_write(line);
+	} else if (spin_trylock(&console_lock)) {
+		console_write(line);
+		spin_unlock(&console_lock);
+	}
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

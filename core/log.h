@@ -24,6 +24,9 @@ void log_set_level(enum log_level lvl);
 void log_set_sinks(struct log_sinks s);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap);
+/* Like log_msg, but drops the line instead of waiting for the console lock
+ * (for NMI context, where this CPU may already hold it). */
+void log_try(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Panic path: from now on the console lock is ignored (a CPU that faulted while
  * holding it must still be able to print). */
 void log_enter_panic(void);

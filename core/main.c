@@ -27,7 +27,8 @@ static void console_setup(void)
 
 	if (cmdline_parse(boot_info.cmdline, &hv_opts, errs, sizeof(errs)))
 		log_warn("%s", errs);
-	if (hv_opts.uart_port && hv_opts.uart_port != UART_COM1)
+	if (hv_opts.uart_port &&
+	    (hv_opts.uart_port != UART_COM1 || hv_opts.uart_baud != UART_DEFAULT_BAUD))
 		uart_init(hv_opts.uart_port, hv_opts.uart_baud);
 	log_set_sinks((struct log_sinks){ .uart = hv_opts.uart_port != 0, .e9 = hv_opts.e9 });
 	log_set_level(hv_opts.loglevel);
@@ -56,7 +57,7 @@ static void ready(unsigned ncpu)
 	paging_audit_wx(&wx);
 	log_info("mm: W^X audit: %lu mappings, %lu writable, %lu executable, %lu writable+executable",
 		 wx.leaves, wx.writable, wx.executable, wx.wx);
-	if (wx.wx)
+	if (wx.wx && paging_nx_enforced())
 		panic("mm: mapping at 0x%lx is both writable and executable", wx.first_wx_va);
 	pmm_log_stats();
 	pmm_totals(&t);
@@ -82,6 +83,7 @@ __attribute__((noreturn)) static void hv_main_on_stack(void)
 	idt_enable_ist();
 	acpi_init(&boot_info);
 	lapic_init(acpi.lapic_pa);
+	this_cpu()->apic_id = lapic_id();
 	tsc_init();
 	virt_init();
 	ncpu = smp_boot();
@@ -126,7 +128,9 @@ void hv_main(uint32_t mb_magic, uint32_t mb_info_pa)
 
 void hv_ap_main(struct percpu *p)
 {
-	virt_cpu_prepare();
+	/* No logging before online: the BSP may INIT a CPU that is late, and
+	 * it must not hold the console lock then. The BSP reports for it. */
+	p->virt_ready = virt_cpu_prepare();
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
 	/* Parked until the scheduler exists; an NMI from a panicking CPU stops it. */
 	cpu_stop();

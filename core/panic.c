@@ -15,22 +15,35 @@
 
 #define BACKTRACE_MAX 16
 
-#define STOP_WAIT_US 100000
+/* How long the panicking CPU waits for the others to take the stop NMI:
+ * microseconds on hardware; emulators on a loaded host need the margin. */
+#define STOP_WAIT_US 1000000
+#define NO_CPU       (-1)
 
-static volatile int panicking;
-static unsigned cpus_stopped; /* other CPUs that took the stop NMI */
+static int panic_cpu = NO_CPU; /* the one CPU running the panic path */
+static unsigned cpus_stopped;  /* other CPUs that took the stop NMI */
 
 bool panic_in_progress(void)
 {
-	return panicking;
+	return __atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE) != NO_CPU;
 }
 
-/* Usable before the per-CPU block exists (GS base still 0). */
-static unsigned current_cpu(void)
+/* Usable before the per-CPU block exists (GS base still 0: boot CPU). */
+static int current_cpu(void)
 {
 	uint64_t gs = rdmsr(MSR_GS_BASE);
 
-	return gs ? ((struct percpu *)gs)->cpu_id : 0;
+	return gs ? (int)((struct percpu *)gs)->cpu_id : 0;
+}
+
+void panic_on_nmi(void)
+{
+	int owner = __atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE);
+
+	if (owner == NO_CPU || owner == current_cpu())
+		return;
+	__atomic_fetch_add(&cpus_stopped, 1, __ATOMIC_RELEASE);
+	cpu_stop();
 }
 
 static void backtrace(uint64_t rip, uint64_t rbp)
@@ -49,20 +62,17 @@ static void backtrace(uint64_t rip, uint64_t rbp)
 	}
 }
 
-void panic_stop_this_cpu(void)
-{
-	__atomic_fetch_add(&cpus_stopped, 1, __ATOMIC_RELEASE);
-	cpu_stop();
-}
-
 /* Makes sure exactly one CPU runs the panic path; the others stop. */
 static void panic_begin(void)
 {
+	int none = NO_CPU;
 	uint64_t end;
 
 	irq_disable();
-	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL))
-		panic_stop_this_cpu();
+	/* A CPU that loses the race just halts; the winner's stop NMI counts it. */
+	if (!__atomic_compare_exchange_n(&panic_cpu, &none, current_cpu(), false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		cpu_stop();
 	log_enter_panic();
 	smp_stop_others();
 	end = rdtsc() + STOP_WAIT_US * tsc_khz() / 1000;
@@ -98,7 +108,7 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_err("panic: cpu %u: %s", current_cpu(), msg);
+	log_err("panic: cpu %d: %s", current_cpu(), msg);
 	__asm__ volatile("mov %%rbp, %0" : "=r"(rbp));
 	backtrace((uint64_t)__builtin_return_address(0), ((uint64_t *)rbp)[0]);
 	panic_end();
@@ -107,7 +117,7 @@ void panic(const char *fmt, ...)
 void panic_trap(const struct trap_frame *f)
 {
 	panic_begin();
-	log_err("panic: cpu %u: CPU exception %lu (%s), error code 0x%lx", current_cpu(), f->vector,
+	log_err("panic: cpu %d: CPU exception %lu (%s), error code 0x%lx", current_cpu(), f->vector,
 		trap_name(f->vector), f->error);
 	log_err("  rip=0x%016lx cs=0x%04lx rflags=0x%08lx", f->rip, f->cs, f->rflags);
 	log_err("  rsp=0x%016lx ss=0x%04lx", f->rsp, f->ss);

@@ -11,8 +11,9 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 /* Panic with a register dump of the trapped state. */
 __attribute__((noreturn)) void panic_trap(const struct trap_frame *f);
 bool panic_in_progress(void);
-/* The stop NMI on the other CPUs lands here: counts this CPU, stops it. */
-__attribute__((noreturn)) void panic_stop_this_cpu(void);
+/* From the NMI handler: if another CPU is panicking, count this one as
+ * stopped and halt it for good; otherwise return. */
+void panic_on_nmi(void);
 
 #define ASSERT(c)                                                                  \
 	do {                                                                       \

@@ -32,8 +32,7 @@ const char *virt_name(void)
 	return active ? active->name : "none";
 }
 
-void virt_cpu_prepare(void)
+bool virt_cpu_prepare(void)
 {
-	if (active && !active->cpu_prepare())
-		log_warn("virt: %s: this CPU could not be prepared", active->name);
+	return !active || active->cpu_prepare();
 }

@@ -29,7 +29,7 @@ extern const struct virt_ops svm_ops;
 void virt_init(void);
 /* "vmx", "svm" or "none" (for the ready line). */
 const char *virt_name(void);
-/* On each AP. */
-void virt_cpu_prepare(void);
+/* On each AP; false if the backend refused this CPU. Does not log. */
+bool virt_cpu_prepare(void);
 
 #endif

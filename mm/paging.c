@@ -121,12 +121,24 @@ int paging_map(uint64_t va, uint64_t pa, uint64_t len, uint64_t flags)
 	return map_range(va, pa, ALIGN_UP(len, PAGE_SIZE), flags, false, true);
 }
 
+/* Physical address width (CPUID 0x80000008 EAX[7:0]); 36 if not reported. */
+static uint64_t phys_limit(void)
+{
+	unsigned bits = 36;
+
+	if (cpuid(0x80000000, 0).eax >= 0x80000008 && (cpuid(0x80000008, 0).eax & 0xff))
+		bits = cpuid(0x80000008, 0).eax & 0xff;
+	return bits >= 46 ? DMAP_SIZE : 1ull << bits;
+}
+
 int paging_map_phys(uint64_t pa, uint64_t len, bool uc)
 {
 	uint64_t start = ALIGN_DOWN(pa, PAGE_SIZE);
 	uint64_t end = ALIGN_UP(pa + len, PAGE_SIZE);
 
-	if (end > DMAP_SIZE)
+	/* Firmware pointers are input: refuse wrapping or impossible ranges
+	 * rather than build entries with reserved address bits. */
+	if (pa + len < pa || end < start || end > phys_limit())
 		return -1;
 	return map_range(DMAP_BASE + start, start, end - start, PTE_W | PTE_NX | (uc ? PTE_UC : 0),
 			 false, false);
@@ -164,8 +176,8 @@ void paging_init(const struct boot_info *bi)
 {
 	uint64_t mapped = 0;
 
-	have_1g = cpuid(0x80000001, 0).edx & (1u << 26); /* Page1GB */
-	if (!(cpuid(0x80000001, 0).edx & (1u << 20))) {
+	have_1g = cpuid(0x80000001, 0).edx & CPUID81_EDX_PAGE1GB;
+	if (!(cpuid(0x80000001, 0).edx & CPUID81_EDX_NX)) {
 		nx_mask = ~PTE_NX;
 		log_warn("mm: CPU has no NX bit: data pages stay executable (W^X not enforced)");
 	}
@@ -188,6 +200,11 @@ void paging_init(const struct boot_info *bi)
 	write_cr3(virt_to_phys(root));
 	log_info("mm: page tables: image W^X, %lu MiB direct-mapped (%s pages)", mapped >> 20,
 		 have_1g ? "1G/2M/4K" : "2M/4K");
+}
+
+bool paging_nx_enforced(void)
+{
+	return nx_mask == ~0ull;
 }
 
 bool paging_is_mapped(uint64_t va)

@@ -46,6 +46,8 @@ struct wx_report {
 	uint64_t wx;           /* leaves both: must be 0 */
 	uint64_t first_wx_va;  /* first offender, if any */
 };
+/* False on a CPU without NX: nothing can be mapped non-executable. */
+bool paging_nx_enforced(void);
 /* Walks every mapping (effective permissions across all levels). */
 void paging_audit_wx(struct wx_report *r);
 

@@ -202,7 +202,7 @@ void pmm_log_stats(void)
 	int len = 0;
 
 	pmm_stats(n);
-	for (unsigned k = 0; k < BUDDY_ORDERS; k++)
+	for (unsigned k = 0; k < BUDDY_ORDERS && len < (int)sizeof(line); k++)
 		len += fmt_snprintf(line + len, sizeof(line) - len, " %s:%lu", size[k], n[k]);
 	log_info("mm: free blocks per order:%s", line);
 }

@@ -47,6 +47,9 @@ field() { # field LINE KEY -> value of KEY=value
 }
 
 # expect_ready NAME CPUS MEM_MIB VIRT: the checks every normal boot must pass.
+# "Powered off" holds only if the emulator ended by itself: without
+# --no-reboot a reset or triple fault reboots (second ready line, timeout) or
+# gives status 3, never 0.
 expect_ready() {
 	local name=$1 cpus=$2 mem=$3 virt=$4 line n total
 	n=$(grep -ac '^hv: ready ' "$BOOT_LOG")

@@ -72,6 +72,19 @@ enum madt_type {
 	MADT_X2APIC = 9,
 };
 #define MADT_ENABLED 1u
+#define MADT_HEADER_LEN (sizeof(struct sdt_header) + 8) /* + LAPIC address, flags */
+
+/* Smallest length of each entry type we read, ACPI 6.5 5.2.12 */
+static unsigned madt_entry_min(uint8_t type)
+{
+	switch (type) {
+	case MADT_LAPIC: return 8;
+	case MADT_IOAPIC: return 12;
+	case MADT_LAPIC_ADDR: return 12;
+	case MADT_X2APIC: return 16;
+	default: return 2;
+	}
+}
 
 static bool checksum_ok(const void *p, size_t len)
 {
@@ -123,11 +136,15 @@ static void add_cpu(uint32_t apic_id, uint32_t flags, bool x2)
 
 static void parse_madt(const struct sdt_header *h)
 {
-	const uint8_t *p = (const uint8_t *)h + sizeof(*h) + 8; /* LAPIC addr, flags */
+	const uint8_t *p = (const uint8_t *)h + MADT_HEADER_LEN;
 	const uint8_t *end = (const uint8_t *)h + h->length;
 
+	if (h->length < MADT_HEADER_LEN) {
+		log_warn("acpi: MADT too short (%u bytes); ignored", h->length);
+		return;
+	}
 	acpi.lapic_pa = *(const uint32_t *)((const uint8_t *)h + sizeof(*h));
-	while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
+	while (p + 2 <= end && p[1] >= madt_entry_min(p[0]) && p + p[1] <= end) {
 		switch (p[0]) {
 		case MADT_LAPIC:
 			add_cpu(p[3], *(const uint32_t *)(p + 4), false);
@@ -181,6 +198,10 @@ static void parse_fadt(const struct sdt_header *h)
 		acpi.reset_valid = true;
 		acpi.reset_reg = f->reset_reg;
 		acpi.reset_value = f->reset_value;
+		/* Mapped now: a reset from the panic path must not allocate. */
+		if (f->reset_reg.space == ACPI_SPACE_MEM &&
+		    paging_map_phys(f->reset_reg.address, 1, true))
+			acpi.reset_valid = false;
 	}
 	dsdt_pa = f->dsdt;
 	if (h->length >= sizeof(*f) && f->x_dsdt)

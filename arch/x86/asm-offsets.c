@@ -4,8 +4,11 @@
 #include <stddef.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
+#include "boot/boot_info.h"
+#include "mm/paging.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %0\"" ::"i"((long)(val)))
 
@@ -30,4 +33,16 @@ void asm_offsets(void)
 	DEFINE(MSR_EFER, MSR_EFER);
 	DEFINE(EFER_LME, EFER_LME);
 	DEFINE(EFER_NXE, EFER_NXE);
+	DEFINE(MSR_MISC_ENABLE, MSR_MISC_ENABLE);
+	DEFINE(MISC_ENABLE_XD_DISABLE_HI, MISC_ENABLE_XD_DISABLE_HI);
+	DEFINE(DESC_CODE64, DESC_CODE64);
+	DEFINE(DESC_CODE32, DESC_CODE32);
+	DEFINE(DESC_DATA, DESC_DATA);
+	DEFINE(SEL_CODE, SEL_CODE);
+	DEFINE(SEL_DATA, SEL_DATA);
+	DEFINE(BOOT_GDT_LIMIT, sizeof(boot_gdt) - 1);
+	DEFINE(PTE_P, PTE_P);
+	DEFINE(PTE_W, PTE_W);
+	DEFINE(PTE_PS, PTE_PS);
+	DEFINE(MB2_BOOT_MAGIC, MB2_BOOT_MAGIC);
 }

@@ -11,6 +11,9 @@
 #define MSR_APIC_BASE         0x0000001Bu
 #define MSR_FEATURE_CONTROL   0x0000003Au
 #define MSR_VM_CR             0xC0010114u
+#define MSR_MISC_ENABLE       0x000001A0u
+/* IA32_MISC_ENABLE bit 34, as a bit of the high half (EDX) */
+#define MISC_ENABLE_XD_DISABLE_HI 2
 
 /* Control-register and EFER bits (SDM Vol. 3A 2.5, 2.2.1); the assembly
  * entry code gets them through asm-offsets. */
@@ -24,6 +27,11 @@
 #define EFER_LME              (1u << 8)
 #define EFER_LMA              (1u << 10)
 #define EFER_NXE              (1u << 11)
+
+/* CPUID feature bits used outside one file (SDM Vol. 2A CPUID) */
+#define CPUID81_EDX_NX        (1u << 20)
+#define CPUID81_EDX_PAGE1GB   (1u << 26)
+#define CPUID81_EDX_LM        (1u << 29)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;

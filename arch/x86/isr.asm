@@ -9,8 +9,9 @@ bits 64
 
 extern trap_dispatch
 
-; vectors where the CPU pushes an error code: #DF #TS #NP #SS #GP #PF #AC #CP
-%define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21)
+; vectors where the CPU pushes an error code: #DF #TS #NP #SS #GP #PF #AC #CP,
+; and AMD's #VC (29) and #SX (30)
+%define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
 %macro ISR 1
 align 16

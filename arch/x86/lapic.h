@@ -5,12 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* ICR delivery modes and shorthands, SDM Vol. 3A 11.6.1 */
+/* ICR delivery modes, SDM Vol. 3A 11.6.1 */
 #define ICR_NMI          (4u << 8)
 #define ICR_INIT         (5u << 8)
 #define ICR_STARTUP      (6u << 8)
 #define ICR_ASSERT       (1u << 14)
-#define ICR_ALL_BUT_SELF (3u << 18)
 
 /* On the BSP, after ACPI: picks the mode and enables this CPU's APIC. */
 void lapic_init(uint64_t mmio_pa);

@@ -8,10 +8,13 @@
 struct percpu *cpus[MAX_CPUS];
 unsigned ncpus_online;
 
-/* Descriptor bits, SDM Vol. 3A 3.4.5 */
-#define DESC_CODE64 0x00AF9A000000FFFFull /* P, DPL0, code exec/read, L */
-#define DESC_DATA   0x00CF92000000FFFFull /* P, DPL0, data read/write */
-#define TSS_TYPE_AVAIL 0x89ull            /* P, type 9: available 64-bit TSS */
+#define TSS_TYPE_AVAIL 0x89ull /* P, type 9: available 64-bit TSS */
+
+const uint64_t boot_gdt[GDT_TSS_LO] __attribute__((aligned(16))) = {
+	[GDT_NULL] = 0,
+	[GDT_CODE] = DESC_CODE64,
+	[GDT_DATA] = DESC_DATA,
+};
 
 static void gdt_fill(struct percpu *p)
 {

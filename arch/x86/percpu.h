@@ -27,12 +27,25 @@ enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_TSS_LO, GDT_TSS_HI, GDT_ENTRIES };
 #define SEL_DATA (GDT_DATA * 8)
 #define SEL_TSS  (GDT_TSS_LO * 8)
 
+/* Flat segment descriptors, SDM Vol. 3A 3.4.5. Accessed bits are preset so
+ * loading one never writes to a GDT that may be mapped read-only. The boot
+ * and AP entry code use them through asm-offsets. */
+#define DESC_CODE64 0x00AF9B000000FFFFull /* P, DPL0, code exec/read, L */
+#define DESC_CODE32 0x00CF9B000000FFFFull /* P, DPL0, code exec/read, D, 4G */
+#define DESC_DATA   0x00CF93000000FFFFull /* P, DPL0, data read/write, 4G */
+
+/* The boot CPU's GDT from long-mode entry until its per-CPU GDT is loaded:
+ * in the high half, so it stays mapped when the final page tables replace
+ * the early identity map. */
+extern const uint64_t boot_gdt[GDT_TSS_LO];
+
 struct percpu {
 	struct percpu *self;   /* offset 0: this_cpu() */
 	uint32_t cpu_id;       /* dense index 0..ncpus-1, BSP is 0 */
 	uint32_t apic_id;
 	uint64_t stack_top;    /* top of the main stack (guard page below) */
 	volatile bool online;
+	bool virt_ready;       /* the virtualization backend accepted this CPU */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss tss __attribute__((aligned(16)));
 	uint64_t ist_top[IST_COUNT];

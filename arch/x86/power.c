@@ -10,6 +10,7 @@
 /* PM1 control register bits, ACPI 6.5 4.8.3.2.1 */
 #define PM1_SCI_EN       (1u << 0)
 #define PM1_SLP_TYP_SHIFT 10
+#define PM1_SLP_TYP_MASK (7u << PM1_SLP_TYP_SHIFT)
 #define PM1_SLP_EN       (1u << 13)
 
 #define RESET_CF9_PORT   0xcf9
@@ -28,6 +29,14 @@ static void acpi_enable_mode(void)
 		tsc_delay_us(1000);
 }
 
+static void sleep_write(uint16_t port, uint8_t typ, bool enable)
+{
+	uint16_t v = inw(port) & ~(PM1_SLP_TYP_MASK | PM1_SLP_EN);
+
+	v |= (uint16_t)(typ << PM1_SLP_TYP_SHIFT);
+	outw(port, enable ? v | PM1_SLP_EN : v);
+}
+
 void power_off(void)
 {
 	irq_disable();
@@ -38,9 +47,14 @@ void power_off(void)
 	log_info("power: ACPI S5 power off");
 	log_flush();
 	acpi_enable_mode();
-	outw(acpi.pm1a_cnt, (uint16_t)((acpi.s5_typa << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN));
+	/* Other bits (SCI_EN among them) are preserved; SLP_TYP goes in before
+	 * SLP_EN, in two writes, as ACPICA does for hardware that needs it. */
 	if (acpi.pm1b_cnt)
-		outw(acpi.pm1b_cnt, (uint16_t)((acpi.s5_typb << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN));
+		sleep_write(acpi.pm1b_cnt, acpi.s5_typb, false);
+	sleep_write(acpi.pm1a_cnt, acpi.s5_typa, false);
+	if (acpi.pm1b_cnt)
+		sleep_write(acpi.pm1b_cnt, acpi.s5_typb, true);
+	sleep_write(acpi.pm1a_cnt, acpi.s5_typa, true);
 	tsc_delay_us(500000);
 	log_err("power: the machine is still on after the S5 request (halting)");
 	cpu_stop();
@@ -54,7 +68,8 @@ static void reset_via_fadt(void)
 		return;
 	if (g->space == ACPI_SPACE_IO) {
 		outb((uint16_t)g->address, acpi.reset_value);
-	} else if (g->space == ACPI_SPACE_MEM && !paging_map_phys(g->address, 1, true)) {
+	} else if (g->space == ACPI_SPACE_MEM && paging_is_mapped((uint64_t)phys_to_virt(g->address))) {
+		/* Mapped by acpi_init: the panic path must not allocate. */
 		*(volatile uint8_t *)phys_to_virt(g->address) = acpi.reset_value;
 	}
 	tsc_delay_us(100000);

@@ -102,6 +102,11 @@ unsigned smp_boot(void)
 
 		if (apic == self)
 			continue;
+		if (online == MAX_CPUS) {
+			log_warn("smp: more than %u CPUs: APIC id %u and later not started", MAX_CPUS,
+				 apic);
+			break;
+		}
 		/* A block left by a CPU that did not answer is reused. */
 		if (!p)
 			p = percpu_alloc(online, apic);
@@ -110,6 +115,7 @@ unsigned smp_boot(void)
 			continue;
 		}
 		p->apic_id = apic;
+		p->online = false;
 		if (!start_one(p, tramp_pa)) {
 			log_warn("smp: CPU with APIC id %u did not answer INIT-SIPI-SIPI: skipped", apic);
 			/* Back to wait-for-SIPI, so a late start cannot take the
@@ -119,8 +125,10 @@ unsigned smp_boot(void)
 		}
 		cpus[online++] = p;
 		ncpus_online = online;
+		log_info("smp: cpu %u online (APIC id %u)", p->cpu_id, apic);
+		if (!p->virt_ready)
+			log_warn("smp: cpu %u: virtualization could not be prepared on it", p->cpu_id);
 		p = NULL;
-		log_info("smp: cpu %u online (APIC id %u)", cpus[online - 1]->cpu_id, apic);
 	}
 	/* All APs have left the trampoline (each set online from high code).
 	 * invlpg covers this CPU; the APs flushed theirs by reloading CR3. */
@@ -128,8 +136,16 @@ unsigned smp_boot(void)
 	return online;
 }
 
+/* One NMI per online CPU, not the all-but-self shorthand: that would also
+ * hit a CPU still in the trampoline, without an IDT. */
 void smp_stop_others(void)
 {
-	if (lapic_ready() && ncpus_online > 1)
-		lapic_send_ipi(0, ICR_NMI | ICR_ALL_BUT_SELF);
+	uint32_t self;
+
+	if (!lapic_ready())
+		return;
+	self = lapic_id();
+	for (unsigned i = 0; i < ncpus_online; i++)
+		if (cpus[i] && cpus[i]->apic_id != self)
+			lapic_send_ipi(cpus[i]->apic_id, ICR_NMI);
 }

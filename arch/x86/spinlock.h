@@ -5,6 +5,7 @@
 #ifndef ARCH_X86_SPINLOCK_H
 #define ARCH_X86_SPINLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86/cpu.h"
@@ -24,6 +25,16 @@ static inline void spin_lock(struct spinlock *l)
 	 * cannot start before the previous owner's stores are visible. */
 	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
 		cpu_relax();
+}
+
+/* Takes the lock only if nobody holds or waits for it. */
+static inline bool spin_trylock(struct spinlock *l)
+{
+	uint32_t t = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+
+	return __atomic_load_n(&l->next, __ATOMIC_RELAXED) == t &&
+	       __atomic_compare_exchange_n(&l->next, &t, t + 1, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(struct spinlock *l)

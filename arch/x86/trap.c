@@ -30,9 +30,9 @@ void trap_dispatch(struct trap_frame *f)
 
 	if (f->vector == VEC_NMI) {
 		/* The panicking CPU stops the others with an NMI. */
-		if (panic_in_progress())
-			panic_stop_this_cpu();
-		log_warn("trap: unexpected NMI");
+		panic_on_nmi();
+		/* This CPU may hold the console lock: never wait for it here. */
+		log_try(LOG_WARN, "trap: unexpected NMI");
 		return;
 	}
 	if (f->vector == VEC_SPURIOUS)

@@ -12,6 +12,9 @@
 #define PIT_GATE          0x61        /* bit 0 gate, bit 1 speaker, bit 5 OUT2 */
 #define PIT_CH2_MODE0_LH  0xb0        /* channel 2, lobyte/hibyte, mode 0 */
 #define DEFAULT_KHZ       3000000ul
+/* Bound on the calibration polls: at least a second at any plausible port
+ * speed, so a timer that does not count cannot hang the boot. */
+#define POLL_MAX          2000000
 
 static uint64_t khz = DEFAULT_KHZ;
 static const char *source = "assumed";
@@ -70,12 +73,17 @@ static uint64_t with_pm_timer(void)
 	uint32_t mask = acpi.pm_tmr_32bit ? 0xffffffffu : 0xffffffu;
 	uint64_t ticks = PM_TIMER_HZ * CALIBRATE_MS / 1000, t0, t1;
 	uint32_t start = pm_read(), now;
+	unsigned polls = 0;
 
 	t0 = rdtsc();
 	do {
 		now = pm_read();
-	} while (((now - start) & mask) < ticks);
+	} while (((now - start) & mask) < ticks && ++polls < POLL_MAX);
 	t1 = rdtsc();
+	if (polls >= POLL_MAX) {
+		log_warn("tsc: the ACPI PM timer at port 0x%x does not count", acpi.pm_tmr);
+		return 0;
+	}
 	source = "ACPI PM timer";
 	return (t1 - t0) * PM_TIMER_HZ / (((now - start) & mask) * 1000ull);
 }
@@ -91,11 +99,11 @@ static uint64_t with_pit(void)
 	outb(PIT_CH2_DATA, count & 0xff);
 	outb(PIT_CH2_DATA, count >> 8);
 	t0 = rdtsc();
-	while (!(inb(PIT_GATE) & 0x20) && ++spins < 100000000)
+	while (!(inb(PIT_GATE) & 0x20) && ++spins < POLL_MAX)
 		;
 	t1 = rdtsc();
 	outb(PIT_GATE, gate);
-	if (spins >= 100000000)
+	if (spins >= POLL_MAX)
 		return 0;
 	source = "PIT";
 	return (t1 - t0) / CALIBRATE_MS;

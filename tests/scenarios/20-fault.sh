@@ -65,3 +65,11 @@ for kind in double_free foreign_free; do
 	[ $kind = foreign_free ] && want="not an allocated block"
 	expect_log $kind-qemu "^panic: cpu 0: mm: bad free of ${addr:-none}: $want$"
 done
+
+# tools/boot must tell a triple fault from a power off (status 3, both
+# emulators), or every "powered off" check above would be worthless.
+mkimage_test triple "debug_fault=triple"
+for m in qemu bochs-intel; do
+	boot triple-$m $m "$TEST_OUT/triple.iso" --cpus 1 --timeout 120
+	check "triple-$m: tools/boot reports the triple fault" "status $BOOT_STATUS, $(tail -n 1 "$TEST_OUT/triple-$m.boot")" [ "$BOOT_STATUS" = 3 ]
+done

@@ -12,9 +12,11 @@ BOOT_LOG=$TEST_OUT/wx-qemu.log
 tools/boot qemu "$TEST_OUT/idle.iso" --cpus 2 --timeout 120 --log "$BOOT_LOG" \
 	--monitor "$mon" >/dev/null 2>"$TEST_OUT/wx-qemu.boot" &
 wx_boot=$!
-cat "$mon.out" > "$TEST_OUT/wx-tlb.txt" &
+# Bounded, and read-write opens of the FIFOs, so nothing blocks if QEMU
+# never opens them.
+timeout 150 cat "$mon.out" > "$TEST_OUT/wx-tlb.txt" &
 wx_cat=$!
-exec {wx_fd}>"$mon.in"
+exec {wx_fd}<>"$mon.in"
 for _ in $(seq 600); do
 	grep -aq '^hv: nothing to run' "$BOOT_LOG" && break
 	kill -0 $wx_boot 2>/dev/null || break
@@ -39,4 +41,6 @@ check "wx: ready before the page-table dump" "no ready line" grep_log '^hv: read
 check "wx: monitor listed the mappings" "$nmaps lines in $tlb" between "$nmaps" 100 100000000
 check "wx: no mapping is writable and executable" "$nwx W+X mappings, e.g. $(awk 'substr($3,1,1)=="-" && substr($3,9,1)=="W"' "$tlb.maps" | head -n 1)" [ "$nwx" = 0 ]
 check "wx: image text is mapped executable" "$ntext executable pages at or above __text_start" between "$ntext" 1 1000
+nlow=$(awk '$1 < "ffff800000000000"' "$tlb.maps" | wc -l)
+check "wx: nothing mapped in the low half (trampoline page unmapped)" "$nlow low mappings, e.g. $(awk '$1 < "ffff800000000000"' "$tlb.maps" | head -n 1)" [ "$nlow" = 0 ]
 check "wx: in-hypervisor audit agrees (same count, 0 W+X)" "audit '$audit', monitor $nmaps" [ "$audit" = "$nmaps 0" ]
