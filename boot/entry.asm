@@ -59,15 +59,15 @@ mb2_entry32:
 
 	CLEAR_XD_DISABLE
 
-	; long mode present? (CPUID 0x80000001 EDX bit 29)
+	; long mode present? (CPUID 0x80000001 EDX)
 	mov eax, 0x80000000
 	cpuid
 	cmp eax, 0x80000001
 	jb .no_lm
 	mov eax, 0x80000001
 	cpuid
-	bt edx, 29
-	jnc .no_lm
+	test edx, CPUID81_EDX_LM
+	jz .no_lm
 	mov esi, edx             ; keep EDX: bit 20 is NX
 
 	; zero the early tables (GRUB zeroes bss, but do not rely on it)
@@ -130,8 +130,8 @@ mb2_entry32:
 	mov ecx, MSR_EFER
 	rdmsr
 	or eax, EFER_LME
-	bt esi, 20
-	jnc .no_nx
+	test esi, CPUID81_EDX_NX
+	jz .no_nx
 	or eax, EFER_NXE
 .no_nx:
 	wrmsr
