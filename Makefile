@@ -30,7 +30,7 @@ ASM_SRCS := $(filter-out boot/trampoline.asm,$(ASM_SRCS))
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.o)
 
 .PHONY: all deps run test test-unit unit-build pxe clean
-all: $(BUILD)/hv.iso
+all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf
 
 deps:
 	@tools/deps all
@@ -66,6 +66,15 @@ $(BUILD)/%.o: %.asm $(BUILD)/asm-offsets.inc
 $(BUILD)/hv.elf: $(OBJS) linker.ld
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -o $@ $(OBJS)
+
+# The same hypervisor asking GRUB for the highest load address it can give
+# (tests: every boot of it runs relocated, away from the link address).
+$(BUILD)/boot/entry-high.o: boot/entry.asm $(BUILD)/asm-offsets.inc
+	@echo "  NASM    $< (RELOC_PREF=2)"
+	@$(NASM) $(NASMFLAGS) -DRELOC_PREF=2 -o $@ $<
+$(BUILD)/hv-high.elf: $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/entry-high.o linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/entry-high.o
 
 $(BUILD)/hv.iso: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage
 	@HV_ELF=$(BUILD)/hv.elf tools/mkimage --cmdline "$(CMDLINE)" $(CONFIG) $@

@@ -19,6 +19,7 @@
 #include "mm/pmm.h"
 
 struct hv_options hv_opts;
+uint64_t image_load_offset;
 static struct boot_info boot_info;
 
 static void console_setup(void)
@@ -92,11 +93,12 @@ __attribute__((noreturn)) static void hv_main_on_stack(void)
 	idle();
 }
 
-void hv_main(uint32_t mb_magic, uint32_t mb_info_pa)
+void hv_main(uint32_t mb_magic, uint32_t mb_info_pa, uint64_t load_offset)
 {
 	const char *err;
 	struct percpu *bsp;
 
+	image_load_offset = load_offset; /* before any virt_to_phys() */
 	uart_init(UART_COM1, UART_DEFAULT_BAUD);
 	idt_init();
 	idt_load();
@@ -105,7 +107,8 @@ void hv_main(uint32_t mb_magic, uint32_t mb_info_pa)
 	if (err)
 		panic("%s", err);
 	console_setup();
-	log_info("hv: x86-64 microhypervisor starting");
+	log_info("hv: x86-64 microhypervisor starting (image at 0x%lx)",
+		 KERNEL_PHYS + image_load_offset);
 	log_boot_info();
 
 	pmm_init_early(&boot_info);

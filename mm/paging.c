@@ -168,7 +168,7 @@ static void map_image_section(const char *start, const char *end, uint64_t flags
 {
 	uint64_t va = (uint64_t)start;
 
-	if (paging_map(va, va - KERNEL_VBASE, (uint64_t)(end - start), flags))
+	if (paging_map(va, virt_to_phys(start), (uint64_t)(end - start), flags))
 		panic("mm: cannot map image section %s", name);
 }
 

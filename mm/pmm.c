@@ -91,7 +91,8 @@ void pmm_init_early(const struct boot_info *bi)
 	}
 	if (!nranges)
 		panic("mm: the memory map has no usable RAM");
-	reserve((uint64_t)__image_phys_start, (uint64_t)__image_phys_end, "hypervisor image");
+	reserve((uint64_t)__image_phys_start + image_load_offset,
+		(uint64_t)__image_phys_end + image_load_offset, "hypervisor image");
 	reserve(bi->info_pa, bi->info_pa + bi->info_size, "multiboot2 information");
 	for (unsigned i = 0; i < bi->mod_count; i++) {
 		char what[96];

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/layout.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
@@ -45,6 +46,7 @@ void asm_offsets(void)
 	DEFINE(PTE_W, PTE_W);
 	DEFINE(PTE_PS, PTE_PS);
 	DEFINE(MB2_BOOT_MAGIC, MB2_BOOT_MAGIC);
+	DEFINE(KERNEL_PHYS_ASM, KERNEL_PHYS);
 	DEFINE(CPUID81_EDX_LM, CPUID81_EDX_LM);
 	DEFINE(CPUID81_EDX_NX, CPUID81_EDX_NX);
 }
