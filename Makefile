@@ -70,8 +70,9 @@ $(BUILD)/hv.elf: $(OBJS) linker.ld
 # The same hypervisor asking GRUB for the highest load address it can give
 # (tests: every boot of it runs relocated, away from the link address).
 $(BUILD)/boot/entry-high.o: boot/entry.asm $(BUILD)/asm-offsets.inc
+	@mkdir -p $(dir $@)
 	@echo "  NASM    $< (RELOC_PREF=2)"
-	@$(NASM) $(NASMFLAGS) -DRELOC_PREF=2 -o $@ $<
+	@$(NASM) $(NASMFLAGS) -DRELOC_PREF=2 -MD $(@:.o=.d) -o $@ $<
 $(BUILD)/hv-high.elf: $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/entry-high.o linker.ld
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -o $@ $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/entry-high.o
@@ -96,7 +97,7 @@ test:
 clean:
 	rm -rf $(BUILD)
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(BUILD)/boot/entry-high.d
 
 # Host unit tests: mm/, boot/ and core/ parsers built natively (tests/host/).
 HOST_CC     := gcc

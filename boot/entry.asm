@@ -97,15 +97,18 @@ mb2_entry32:
 .here:
 	pop ebp
 	mov [ebx + 4], edi
-	sub ebp, .here                   ; EBP = load offset, a 2 MiB multiple
+	sub ebp, .here                   ; EBP = load offset
+	; A loader that ignored the tag's alignment or lowest address would
+	; leave reserved bits in the 2 MiB mappings below: refuse, visibly.
+	test ebp, 0x80000000 | (LARGE_2M - 1)
+	jnz bad_offset
 	lea esp, [ebp + early_stack_top]
 	mov [ebp + mb_magic], eax
 	mov [ebp + mb_info], ebx
 	mov [ebp + load_delta], ebp
 
-	CLEAR_XD_DISABLE
-
-	; long mode present?
+	; long mode present? (checked first: a CPU without it may also lack
+	; IA32_MISC_ENABLE, which CLEAR_XD_DISABLE touches)
 	mov eax, 0x80000000
 	cpuid
 	cmp eax, 0x80000001
@@ -114,7 +117,11 @@ mb2_entry32:
 	cpuid
 	test edx, CPUID81_EDX_LM
 	jz .no_lm
-	mov esi, edx             ; keep EDX: it says whether there is NX
+
+	CLEAR_XD_DISABLE
+	mov eax, 0x80000001
+	cpuid
+	mov esi, edx             ; keep EDX: whether there is NX, now it is not hidden
 
 	; zero the early tables (GRUB zeroes bss, but do not rely on it)
 	lea edi, [ebp + early_pml4]
@@ -220,6 +227,9 @@ mb2_entry32:
 
 bad_magic:
 	EARLY_PUTS `hv: not started by a Multiboot2 loader (bad magic in EAX)\r\n`
+	jmp halt32
+bad_offset:
+	EARLY_PUTS `hv: loaded at a misaligned or too low address (the loader ignored the relocatable tag)\r\n`
 halt32:
 	cli
 	hlt

@@ -20,8 +20,9 @@
 #define STOP_WAIT_US 1000000
 #define NO_CPU       (-1)
 
-static int panic_cpu = NO_CPU; /* the one CPU running the panic path */
-static unsigned cpus_stopped;  /* other CPUs that took the stop NMI */
+static int panic_cpu = NO_CPU;  /* the one CPU running the panic path */
+static uint64_t stopped_mask;   /* bit per cpu_id: other CPUs that halted */
+static unsigned panic_depth;    /* faults of the panicking CPU inside its panic */
 
 bool panic_in_progress(void)
 {
@@ -36,14 +37,35 @@ static int current_cpu(void)
 	return gs ? (int)((struct percpu *)gs)->cpu_id : 0;
 }
 
+/* Counted once however it gets here (its own panic, the stop NMI, both). */
+__attribute__((noreturn)) static void stop_this_cpu(void)
+{
+	__atomic_fetch_or(&stopped_mask, 1ull << (current_cpu() % MAX_CPUS), __ATOMIC_RELEASE);
+	cpu_stop();
+}
+
+static unsigned cpus_stopped(void)
+{
+	uint64_t m = __atomic_load_n(&stopped_mask, __ATOMIC_ACQUIRE);
+	unsigned n = 0;
+
+	for (; m; m &= m - 1) /* no libgcc popcount in the hypervisor */
+		n++;
+	return n;
+}
+
+static unsigned cpus_known(void)
+{
+	return ncpus_online ? ncpus_online : 1; /* before SMP: the boot CPU */
+}
+
 void panic_on_nmi(void)
 {
 	int owner = __atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE);
 
 	if (owner == NO_CPU || owner == current_cpu())
 		return;
-	__atomic_fetch_add(&cpus_stopped, 1, __ATOMIC_RELEASE);
-	cpu_stop();
+	stop_this_cpu();
 }
 
 static void backtrace(uint64_t rip, uint64_t rbp)
@@ -62,34 +84,38 @@ static void backtrace(uint64_t rip, uint64_t rbp)
 	}
 }
 
-/* Makes sure exactly one CPU runs the panic path; the others stop. */
-static void panic_begin(void)
+/* Makes sure exactly one CPU runs the panic path; the others stop. Returns
+ * false when the panicking CPU faulted again inside its own panic: the caller
+ * then says so in one line and goes straight to the on_panic action. */
+static bool panic_begin(void)
 {
-	int none = NO_CPU;
+	int owner = NO_CPU;
 	uint64_t end;
 
 	irq_disable();
-	/* A CPU that loses the race just halts; the winner's stop NMI counts it. */
-	if (!__atomic_compare_exchange_n(&panic_cpu, &none, current_cpu(), false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		cpu_stop();
+	if (!__atomic_compare_exchange_n(&panic_cpu, &owner, current_cpu(), false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (owner != current_cpu() || ++panic_depth > 1)
+			stop_this_cpu(); /* another CPU panics, or nesting again */
+		return false;
+	}
 	log_enter_panic();
 	smp_stop_others();
 	end = rdtsc() + STOP_WAIT_US * tsc_khz() / 1000;
-	while (__atomic_load_n(&cpus_stopped, __ATOMIC_ACQUIRE) + 1 < ncpus_online && rdtsc() < end)
+	while (cpus_stopped() + 1 < cpus_known() && rdtsc() < end)
 		cpu_relax();
+	return true;
 }
 
 __attribute__((noreturn)) static void panic_end(void)
 {
 	enum hv_action a = hv_opts.on_panic;
+	unsigned stopped = cpus_stopped() + 1, all = cpus_known();
 
-	unsigned stopped = __atomic_load_n(&cpus_stopped, __ATOMIC_ACQUIRE) + 1;
-
-	if (stopped >= ncpus_online)
-		log_err("panic: all %u CPUs stopped; on_panic=%s", ncpus_online, hv_action_name(a));
+	if (stopped >= all)
+		log_err("panic: all %u CPUs stopped; on_panic=%s", all, hv_action_name(a));
 	else
-		log_err("panic: only %u of %u CPUs stopped; on_panic=%s", stopped, ncpus_online,
+		log_err("panic: only %u of %u CPUs stopped; on_panic=%s", stopped, all,
 			hv_action_name(a));
 	if (a == ACT_POWEROFF)
 		power_off();
@@ -104,11 +130,14 @@ void panic(const char *fmt, ...)
 	char msg[256];
 	uint64_t rbp;
 
-	panic_begin();
+	bool first = panic_begin();
+
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_err("panic: cpu %d: %s", current_cpu(), msg);
+	log_err("panic: cpu %d: %s%s", current_cpu(), first ? "" : "during the panic: ", msg);
+	if (!first)
+		panic_end();
 	__asm__ volatile("mov %%rbp, %0" : "=r"(rbp));
 	backtrace((uint64_t)__builtin_return_address(0), ((uint64_t *)rbp)[0]);
 	panic_end();
@@ -116,7 +145,11 @@ void panic(const char *fmt, ...)
 
 void panic_trap(const struct trap_frame *f)
 {
-	panic_begin();
+	if (!panic_begin()) {
+		log_err("panic: cpu %d: CPU exception %lu (%s) during the panic, rip=0x%016lx",
+			current_cpu(), f->vector, trap_name(f->vector), f->rip);
+		panic_end();
+	}
 	log_err("panic: cpu %d: CPU exception %lu (%s), error code 0x%lx", current_cpu(), f->vector,
 		trap_name(f->vector), f->error);
 	log_err("  rip=0x%016lx cs=0x%04lx rflags=0x%08lx", f->rip, f->cs, f->rflags);
