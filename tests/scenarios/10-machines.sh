@@ -24,3 +24,18 @@ expect_log bochs-amd-1cpu "^virt: svm: npt=yes asids=32768 nrip-save=yes"
 boot qemu-5gib qemu build/hv.iso --cpus 2 --mem 5120 --timeout 120
 expect_ready qemu-5gib 2 5120 svm
 expect_log qemu-5gib "^mm: free blocks per order: .* 1G:[1-9]" "no free 1 GiB block"
+
+# More SMP shapes: Bochs' AMD model has no x2APIC (xAPIC IPIs with delivery
+# status), Bochs Intel with 4 CPUs, and QEMU past the 64-CPU limit, where the
+# extra CPU must be reported and left alone.
+boot bochs-amd-2cpu bochs-amd build/hv.iso --cpus 2 --mem 256 --timeout 300
+expect_ready bochs-amd-2cpu 2 256 svm
+expect_log bochs-amd-2cpu "^lapic: xAPIC mode, BSP APIC id 0$"
+
+boot bochs-intel-4cpu bochs-intel build/hv.iso --cpus 4 --mem 256 --timeout 400
+expect_ready bochs-intel-4cpu 4 256 vmx
+expect_log bochs-intel-4cpu "^lapic: x2APIC mode, BSP APIC id 0$"
+
+boot qemu-65cpu qemu build/hv.iso --cpus 65 --mem 1024 --timeout 240
+expect_ready qemu-65cpu 64 1024 svm
+expect_log qemu-65cpu "^acpi: 1 CPUs beyond the limit of 64 are not used$"
