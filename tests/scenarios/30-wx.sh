@@ -41,6 +41,21 @@ check "wx: ready before the page-table dump" "no ready line" grep_log '^hv: read
 check "wx: monitor listed the mappings" "$nmaps lines in $tlb" between "$nmaps" 100 100000000
 check "wx: no mapping is writable and executable" "$nwx W+X mappings, e.g. $(awk 'substr($3,1,1)=="-" && substr($3,9,1)=="W"' "$tlb.maps" | head -n 1)" [ "$nwx" = 0 ]
 check "wx: image text is mapped executable" "$ntext executable pages at or above __text_start" between "$ntext" 1 1000
+# The direct map uses large pages (flags: the third is P for PS): RAM from
+# 2 MiB up is 2 MiB-aligned here, so most of it must be.
+nlarge=$(awk '$1 >= "ffff800000000000" && $1 < "ffff900000000000" && substr($3, 3, 1) == "P"' "$tlb.maps" | wc -l)
+check "wx: direct map uses large pages" "$nlarge large mappings" between "$nlarge" 64 100000
+# Every stack (2 CPUs x main, NMI, #DF, #MC) has its 4 pages mapped and the
+# page below them unmapped (mm/stack.c: slot i at STACK_BASE + i * 5 pages).
+guards_ok=0
+for i in $(seq 0 7); do
+	guard=$(printf '%016x' $((0xffffc00000000000 + i * 5 * 4096)))
+	first=$(printf '%016x' $((0xffffc00000000000 + (i * 5 + 1) * 4096)))
+	last=$(printf '%016x' $((0xffffc00000000000 + (i * 5 + 4) * 4096)))
+	grep -q "^$guard:" "$tlb.maps" && continue
+	grep -q "^$first:" "$tlb.maps" && grep -q "^$last:" "$tlb.maps" && guards_ok=$((guards_ok + 1))
+done
+check "wx: 8 stacks mapped, each with an unmapped guard page below" "$guards_ok of 8" [ "$guards_ok" = 8 ]
 nlow=$(awk '$1 < "ffff800000000000"' "$tlb.maps" | wc -l)
 check "wx: nothing mapped in the low half (trampoline page unmapped)" "$nlow low mappings, e.g. $(awk '$1 < "ffff800000000000"' "$tlb.maps" | head -n 1)" [ "$nlow" = 0 ]
 check "wx: in-hypervisor audit agrees (same count, 0 W+X)" "audit '$audit', monitor $nmaps" [ "$audit" = "$nmaps 0" ]
