@@ -29,8 +29,12 @@ ASM_SRCS := $(wildcard boot/*.asm arch/x86/*.asm)
 ASM_SRCS := $(filter-out boot/trampoline.asm,$(ASM_SRCS))
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.o)
 
-.PHONY: all deps run test test-unit unit-build pxe clean
-all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf
+# Tiny guest kernels for partitions (tests/guests/): flat, Multiboot1 and
+# Multiboot2 ELF32. They go into the images as modules.
+GUESTS := $(BUILD)/guests/flat.bin $(BUILD)/guests/mb1.elf $(BUILD)/guests/mb2.elf
+
+.PHONY: all deps run test test-unit unit-build pxe fuzz clean
+all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf $(GUESTS)
 
 deps:
 	@tools/deps all
@@ -77,13 +81,23 @@ $(BUILD)/hv-high.elf: $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -o $@ $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/entry-high.o
 
-$(BUILD)/hv.iso: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage
-	@HV_ELF=$(BUILD)/hv.elf tools/mkimage --cmdline "$(CMDLINE)" $(CONFIG) $@
+$(BUILD)/guests/flat.bin: tests/guests/flat.asm | $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) -f bin -Werror -o $@ $<
+$(BUILD)/guests/%.elf: tests/guests/%.asm | $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	@echo "  GUEST   $@"
+	@$(NASM) -f elf32 -Werror -o $(@:.elf=.o) $<
+	@$(LD) -m elf_i386 -nostdlib -static -z noexecstack -Ttext=0x100000 -e _start -o $@ $(@:.elf=.o)
+
+$(BUILD)/hv.iso: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage $(GUESTS)
+	@HV_ELF=$(BUILD)/hv.elf tools/mkimage --cmdline "$(CMDLINE)" $(CONFIG) $@ $(GUESTS)
 
 # A TFTP tree for PXE boot (BIOS: boot/grub/i386-pc/core.0, UEFI: .../core.efi).
-pxe: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage
+pxe: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage $(GUESTS)
 	@rm -rf $(BUILD)/pxe
-	@HV_ELF=$(BUILD)/hv.elf tools/mkimage --netdir --cmdline "$(CMDLINE)" $(CONFIG) $(BUILD)/pxe
+	@HV_ELF=$(BUILD)/hv.elf tools/mkimage --netdir --cmdline "$(CMDLINE)" $(CONFIG) $(BUILD)/pxe $(GUESTS)
 
 run: $(BUILD)/hv.iso
 	@tools/deps run
