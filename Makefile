@@ -125,6 +125,9 @@ HOST_SRCS_test_cmdline := core/cmdline.c core/fmt.c
 HOST_SRCS_test_acpi    := arch/x86/acpi_s5.c
 HOST_SRCS_test_fmt     := core/fmt.c
 HOST_SRCS_test_virt    := vmx/vmx_assess.c svm/svm_assess.c
+HOST_SRCS_test_slat    := mm/slat.c
+HOST_SRCS_test_loader  := core/loader.c core/loader_elf.c core/loader_mb.c core/fmt.c
+HOST_SRCS_test_config  := core/config.c core/config_check.c core/fmt.c
 
 .SECONDEXPANSION:
 $(BUILD)/host/%: tests/host/%.c tests/host/check.h $$(HOST_SRCS_$$*)

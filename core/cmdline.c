@@ -121,8 +121,10 @@ static bool apply(char *key, char *val, struct hv_options *o)
 		return parse_serial(val, o);
 	if (streq(key, "loglevel") && lookup(levels, val, &v))
 		o->loglevel = (enum log_level)v;
-	else if (streq(key, "on_idle") && lookup(actions, val, &v))
+	else if (streq(key, "on_idle") && lookup(actions, val, &v)) {
 		o->on_idle = (enum hv_action)v;
+		o->on_idle_set = true;
+	}
 	else if (streq(key, "on_panic") && lookup(actions, val, &v))
 		o->on_panic = (enum hv_action)v;
 	else if (streq(key, "debug_fault") && lookup(faults, val, &v))

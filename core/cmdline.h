@@ -30,6 +30,7 @@ struct hv_options {
 	bool e9;
 	enum log_level loglevel;
 	enum hv_action on_idle;
+	bool on_idle_set;   /* given on the command line (it beats the config) */
 	enum hv_action on_panic;
 	enum debug_fault debug_fault;
 };

@@ -104,8 +104,9 @@ struct config_platform {
  * partitions still valid. */
 unsigned config_parse(const char *text, size_t len, struct hv_config *c);
 
-/* Validates the partitions still valid against plat, in file order: required
- * keys, CPUs in range and pinned by one partition only, at least one CPU left
+/* Validates the partitions still valid against plat, in file order: memory
+ * size bounds, required keys and those that go with the format, CPUs listed
+ * once, in range and pinned by one partition only, at least one CPU left
  * for the shared pool when a partition uses it, modules present, memory
  * (cumulative: a partition larger than what is left is refused, later smaller
  * ones may still fit), then plat->check_image. Returns the number still valid. */

@@ -13,6 +13,7 @@
 #include "core/debug.h"
 #include "core/log.h"
 #include "core/panic.h"
+#include "core/partition.h"
 #include "core/virt.h"
 #include "drivers/uart8250.h"
 #include "mm/paging.h"
@@ -90,6 +91,10 @@ __attribute__((noreturn)) static void hv_main_on_stack(void)
 	ncpu = smp_boot();
 	ready(ncpu);
 	debug_fault_maybe(hv_opts.debug_fault);
+	if (partitions_boot(&boot_info))
+		log_info("hv: partitions are built but cannot run yet: no vCPU backend");
+	if (!hv_opts.on_idle_set && partitions_poweroff_when_stopped())
+		hv_opts.on_idle = ACT_POWEROFF;
 	idle();
 }
 

@@ -1,11 +1,7 @@
 /* The four functions GCC may emit calls to even in freestanding code. */
-#include <stddef.h>
-#include <stdint.h>
+#include "core/string.h"
 
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
+#include <stdint.h>
 
 void *memset(void *d, int c, size_t n)
 {

@@ -32,6 +32,15 @@ const char *virt_name(void)
 	return active ? active->name : "none";
 }
 
+bool virt_slat(const struct slat_fmt **fmt, unsigned *max_level)
+{
+	if (!active)
+		return false;
+	*fmt = active->slat_fmt;
+	*max_level = active->slat_max_level();
+	return true;
+}
+
 bool virt_cpu_prepare(void)
 {
 	return !active || active->cpu_prepare();

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct slat_fmt;
+
 enum virt_status {
 	VIRT_ABSENT,      /* the CPU does not have this extension */
 	VIRT_FW_DISABLED, /* present but switched off by the firmware */
@@ -20,6 +22,10 @@ struct virt_ops {
 	enum virt_status (*probe)(void);
 	/* Per-CPU preparation (e.g. locking IA32_FEATURE_CONTROL); every CPU. */
 	bool (*cpu_prepare)(void);
+	/* Second-level table format (mm/slat.h: EPT or NPT). */
+	const struct slat_fmt *slat_fmt;
+	/* Largest leaf the CPU allows (SLAT_LEVEL_1G or _2M), after probe. */
+	unsigned (*slat_max_level)(void);
 };
 
 extern const struct virt_ops vmx_ops;
@@ -31,5 +37,8 @@ void virt_init(void);
 const char *virt_name(void);
 /* On each AP; false if the backend refused this CPU. Does not log. */
 bool virt_cpu_prepare(void);
+/* The chosen backend's second-level table format and largest leaf level;
+ * false when there is no backend. */
+bool virt_slat(const struct slat_fmt **fmt, unsigned *max_level);
 
 #endif

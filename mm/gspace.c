@@ -1,6 +1,7 @@
 #include "mm/gspace.h"
 
 #include "arch/x86/layout.h"
+#include "core/string.h"
 #include "mm/buddy.h"
 #include "mm/pmm.h"
 
@@ -24,10 +25,7 @@ static unsigned best_order(uint64_t gpa, uint64_t left)
 
 static void zero(uint64_t hpa, uint64_t len)
 {
-	uint8_t *p = phys_to_virt(hpa);
-
-	for (uint64_t i = 0; i < len; i++)
-		p[i] = 0;
+	memset(phys_to_virt(hpa), 0, len);
 }
 
 /* Backs one region with blocks, falling back to smaller ones when the
@@ -124,8 +122,10 @@ static bool copy_in(const struct gspace *g, uint64_t gpa, const uint8_t *src, ui
 		uint8_t *dst = phys_to_virt(p->hpa + off);
 
 		n = n < len ? n : len;
-		for (uint64_t i = 0; i < n; i++)
-			dst[i] = src ? src[i] : 0;
+		if (src)
+			memcpy(dst, src, n);
+		else
+			memset(dst, 0, n);
 		if (src)
 			src += n;
 		gpa += n;

@@ -3,6 +3,7 @@
 
 #include "arch/x86/cpu.h"
 #include "core/log.h"
+#include "mm/slat.h"
 
 #define CPUID81_ECX_SVM (1u << 2)
 
@@ -40,8 +41,16 @@ static enum virt_status svm_probe(void)
 	return st;
 }
 
+/* NPT leaves follow the host's paging: 1 GiB with Page1GB (APM Vol. 2 15.25.1). */
+static unsigned svm_slat_max_level(void)
+{
+	return (cpuid(0x80000001, 0).edx & CPUID81_EDX_PAGE1GB) ? SLAT_LEVEL_1G : SLAT_LEVEL_2M;
+}
+
 const struct virt_ops svm_ops = {
 	.name = "svm",
 	.probe = svm_probe,
 	.cpu_prepare = svm_cpu_prepare,
+	.slat_fmt = &slat_fmt_npt,
+	.slat_max_level = svm_slat_max_level,
 };

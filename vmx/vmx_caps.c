@@ -3,6 +3,9 @@
 
 #include "arch/x86/cpu.h"
 #include "core/log.h"
+#include "mm/slat.h"
+
+static bool ept_1g;
 
 #define CPUID1_ECX_VMX            (1u << 5)
 #define MSR_VMX_PINBASED          0x481
@@ -44,6 +47,7 @@ static enum virt_status vmx_probe(void)
 	m.procbased2 = read_or_zero(MSR_VMX_PROCBASED2);
 	m.ept_vpid_cap = read_or_zero(MSR_VMX_EPT_VPID_CAP);
 	st = vmx_assess(&m, &f);
+	ept_1g = f.ept_1g;
 	if (st == VIRT_FW_DISABLED) {
 		log_warn("virt: VMX is disabled by the firmware (IA32_FEATURE_CONTROL locked with "
 			 "VMX off): enable \"Intel Virtualization Technology (VT-x)\" in the "
@@ -60,8 +64,15 @@ static enum virt_status vmx_probe(void)
 	return st;
 }
 
+static unsigned vmx_slat_max_level(void)
+{
+	return ept_1g ? SLAT_LEVEL_1G : SLAT_LEVEL_2M;
+}
+
 const struct virt_ops vmx_ops = {
 	.name = "vmx",
 	.probe = vmx_probe,
 	.cpu_prepare = vmx_cpu_prepare,
+	.slat_fmt = &slat_fmt_ept,
+	.slat_max_level = vmx_slat_max_level,
 };

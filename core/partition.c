@@ -1,0 +1,245 @@
+#include "core/partition.h"
+
+#include "arch/x86/layout.h"
+#include "arch/x86/percpu.h"
+#include "core/fmt.h"
+#include "core/loader.h"
+#include "core/log.h"
+#include "core/virt.h"
+#include "mm/pmm.h"
+
+/* Kept out of what partitions may take: page tables, stacks, later vCPUs. */
+#define HV_RESERVE_BYTES (16ul << 20)
+#define ERR_MAX          160
+
+static struct hv_config config;
+static struct partition parts[CONFIG_MAX_PARTITIONS];
+static unsigned nparts;
+
+static void *env_p2v(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return phys_to_virt(pa);
+}
+
+static int env_alloc(void *ctx, uint64_t *pa)
+{
+	(void)ctx;
+	return pmm_alloc(0, pa);
+}
+
+static void env_free(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	pmm_free(pa);
+}
+
+static const struct slat_env slat_env = { env_p2v, env_alloc, env_free, NULL };
+
+static int ram_write(void *ctx, uint64_t gpa, const void *src, uint64_t len)
+{
+	return gspace_write(ctx, gpa, src, len) ? 0 : -1;
+}
+
+static int ram_zero(void *ctx, uint64_t gpa, uint64_t len)
+{
+	return gspace_zero(ctx, gpa, len) ? 0 : -1;
+}
+
+static enum image_format image_format(enum part_format f)
+{
+	return f == PART_FORMAT_FLAT ? IMAGE_FLAT :
+	       f == PART_FORMAT_MULTIBOOT1 ? IMAGE_MULTIBOOT1 : IMAGE_MULTIBOOT2;
+}
+
+static int check_image(const struct part_config *p, const void *data, uint64_t size, char *err,
+		       size_t errlen)
+{
+	return loader_check(image_format(p->format), data, size, p->memory, p->load, err, errlen);
+}
+
+static const struct boot_module *find_module(const struct boot_info *bi, const char *name)
+{
+	for (unsigned i = 1; i < bi->mod_count; i++) {
+		const char *a = bi->mods[i].name, *b = name;
+
+		while (*a && *a == *b) {
+			a++;
+			b++;
+		}
+		if (*a == *b)
+			return &bi->mods[i];
+	}
+	return NULL;
+}
+
+static void platform_from_boot(const struct boot_info *bi, struct config_platform *plat)
+{
+	struct pmm_totals t;
+
+	pmm_totals(&t);
+	*plat = (struct config_platform){
+		.ncpus = ncpus_online,
+		.free_bytes = t.free_bytes > HV_RESERVE_BYTES ? t.free_bytes - HV_RESERVE_BYTES : 0,
+		.check_image = check_image,
+	};
+	for (unsigned i = 1; i < bi->mod_count; i++)
+		plat->mods[plat->nmodules++] = (struct config_module){
+			bi->mods[i].name, phys_to_virt(bi->mods[i].start),
+			bi->mods[i].end - bi->mods[i].start,
+		};
+}
+
+/* Loads the image and modules through the partition's own map. */
+static bool load_image(const struct boot_info *bi, struct partition *p, char *err)
+{
+	const struct part_config *c = p->cfg;
+	const struct boot_module *img = find_module(bi, c->image);
+	struct loader_module mods[CONFIG_MAX_MODULES];
+	struct guest_region regions[GSPACE_MAX_REGIONS];
+	struct guest_ram ram = { 0, &p->mem, ram_write, ram_zero };
+	struct load_request rq = {
+		.fmt = image_format(c->format),
+		.flat_load = c->load,
+		.flat_entry = c->entry,
+		.cmdline = c->cmdline,
+		.mods = mods,
+		.mod_count = c->nmodules,
+		.regions = regions,
+		.region_count = p->mem.nregions,
+	};
+	char why[ERR_MAX];
+
+	if (!img) {
+		fmt_snprintf(err, ERR_MAX, "module '%s' not found", c->image);
+		return false;
+	}
+	for (unsigned i = 0; i < c->nmodules; i++) {
+		const struct boot_module *m = find_module(bi, c->modules[i]);
+
+		if (!m) {
+			fmt_snprintf(err, ERR_MAX, "module '%s' not found", c->modules[i]);
+			return false;
+		}
+		mods[i] = (struct loader_module){ m->name, phys_to_virt(m->start), m->end - m->start };
+	}
+	for (unsigned i = 0; i < p->mem.nregions; i++) {
+		const struct gregion *r = &p->mem.regions[i];
+
+		regions[i] = (struct guest_region){ r->gpa, r->len, GUEST_REGION_RAM };
+		if (r->gpa + r->len > ram.size)
+			ram.size = r->gpa + r->len;
+	}
+	rq.img = phys_to_virt(img->start);
+	rq.size = img->end - img->start;
+	if (loader_load(&rq, &ram, &p->boot_state, why, sizeof(why)) != LOADER_OK) {
+		fmt_snprintf(err, ERR_MAX, "image '%s': %s", c->image, why);
+		return false;
+	}
+	return true;
+}
+
+/* Second-level tables from the guest-physical map, in the backend's format. */
+static bool build_slat(struct partition *p, char *err)
+{
+	const struct slat_fmt *fmt;
+	unsigned max_level;
+	enum slat_status st;
+
+	if (!virt_slat(&fmt, &max_level))
+		return true; /* no backend: nothing will run it; the map is still built */
+	st = slat_init(&p->slat, fmt, &slat_env, max_level);
+	for (unsigned i = 0; st == SLAT_OK && i < p->mem.npieces; i++) {
+		const struct gpiece *g = &p->mem.pieces[i];
+
+		st = slat_map(&p->slat, g->gpa, g->hpa, g->len, SLAT_RWX);
+	}
+	if (st != SLAT_OK) {
+		fmt_snprintf(err, ERR_MAX, "second-level tables: %s", slat_status_str(st));
+		return false;
+	}
+	/* Fresh tables, never used by a CPU: nothing to flush. */
+	slat_flush_done(&p->slat);
+	p->has_slat = true;
+	return true;
+}
+
+static bool build(const struct boot_info *bi, struct partition *p, char *err)
+{
+	enum gspace_status gs = gspace_create(&p->mem, p->cfg->memory);
+
+	if (gs != GSPACE_OK) {
+		fmt_snprintf(err, ERR_MAX, "guest memory: %s", gspace_status_str(gs));
+		return false;
+	}
+	if (load_image(bi, p, err) && build_slat(p, err))
+		return true;
+	if (p->has_slat)
+		slat_destroy(&p->slat);
+	gspace_destroy(&p->mem);
+	return false;
+}
+
+static void log_leaves(const struct partition *p)
+{
+	uint64_t n[SLAT_LEAF_LEVELS];
+
+	if (!p->has_slat) {
+		log_info("slat: %s: none (no virtualization backend)", p->cfg->name);
+		return;
+	}
+	slat_leaf_counts(&p->slat, n);
+	log_info("slat: %s 1G=%lu 2M=%lu 4K=%lu (%s)", p->cfg->name, n[SLAT_LEVEL_1G],
+		 n[SLAT_LEVEL_2M], n[SLAT_LEVEL_4K], virt_name());
+}
+
+unsigned partitions_boot(const struct boot_info *bi)
+{
+	static struct config_platform plat;
+	const struct boot_module *cm;
+	struct config_msg_iter it = { 0 };
+	const char *msg;
+	unsigned refused = 0;
+
+	if (!bi->mod_count) {
+		log_warn("config: no partition config module: nothing to run");
+		return 0;
+	}
+	cm = &bi->mods[0];
+	config_parse(phys_to_virt(cm->start), cm->end - cm->start, &config);
+	platform_from_boot(bi, &plat);
+	config_check(&config, &plat);
+	while ((msg = config_next_message(&config, &it)))
+		log_err("%s", msg);
+	for (unsigned i = 0; i < config.nparts; i++) {
+		struct partition *p = &parts[nparts];
+		char err[ERR_MAX], plan[256];
+
+		if (!config.parts[i].valid) {
+			refused++;
+			continue;
+		}
+		*p = (struct partition){ .cfg = &config.parts[i] };
+		if (!build(bi, p, err)) {
+			log_err("partition %s: refused: %s", p->cfg->name, err);
+			refused++;
+			continue;
+		}
+		config_plan_line(p->cfg, plan, sizeof(plan));
+		/* A flat image's plan names its entry already; a kernel's comes
+		 * from its headers. */
+		if (p->cfg->format == PART_FORMAT_FLAT)
+			log_info("%s", plan);
+		else
+			log_info("%s entry=0x%lx", plan, p->boot_state.rip);
+		log_leaves(p);
+		nparts++;
+	}
+	log_info("hv: %u partitions built, %u refused", nparts, refused);
+	return nparts;
+}
+
+bool partitions_poweroff_when_stopped(void)
+{
+	return config.on_all_stopped == HV_ALL_STOPPED_POWEROFF;
+}
