@@ -33,7 +33,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.o)
 # Multiboot2 ELF32. They go into the images as modules.
 GUESTS := $(BUILD)/guests/flat.bin $(BUILD)/guests/mb1.elf $(BUILD)/guests/mb2.elf
 
-.PHONY: all deps run test test-unit unit-build pxe fuzz clean
+.PHONY: all deps run test test-unit unit-build pxe fuzz fuzz-build clean
 all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf $(GUESTS)
 
 deps:
@@ -139,3 +139,31 @@ unit-build: $(HOST_TESTS)
 
 test-unit: $(HOST_TESTS)
 	@for t in $(HOST_TESTS); do echo "== $$t"; $$t || exit 1; done
+
+# libFuzzer targets (tests/fuzz/), built with clang. `make fuzz` runs each for
+# FUZZ_SECONDS; tests/run does a short run of each. Crashes, leaks and
+# sanitizer reports fail the run; inputs that did are kept in build/fuzz/.
+FUZZ_CC      := clang
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -I.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS_fuzz_config := core/config.c core/config_check.c core/fmt.c
+FUZZ_SRCS_fuzz_loader := core/loader.c core/loader_elf.c core/loader_mb.c core/fmt.c
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*)
+	@tools/deps fuzz
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
+
+fuzz-build: $(FUZZERS)
+
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do \
+		mkdir -p $$f.corpus $$f.crashes; \
+		echo "== $$f for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$$f.crashes/ \
+			$$f.corpus > $$f.log 2>&1 || { tail -n 40 $$f.log; exit 1; }; \
+		tail -n 1 $$f.log; \
+	done
