@@ -1,6 +1,7 @@
-/* Guest image loaders: the declared format's headers (Multiboot1, Multiboot2,
- * flat), the plan of what goes where, and the checks every write to guest
- * memory passes. ELF is in loader_elf.c, boot information in loader_mb.c. */
+/* Guest image loaders: the public entry points, and the declared format's
+ * headers (Multiboot1, Multiboot2, flat) turned into a load plan. ELF,
+ * segments and guest-memory writes are in loader_elf.c, boot information in
+ * loader_mb.c. */
 #include "core/loader.h"
 
 #include <stdarg.h>
@@ -57,100 +58,6 @@ int loader_fail(struct loader_ctx *c, int status, const char *fmt, ...)
 		fmt_vsnprintf(c->err, c->errlen, fmt, ap);
 	va_end(ap);
 	return status;
-}
-
-/* "64M", "3G", "640K" or "1234 bytes", for messages. */
-static const char *size_str(char *buf, size_t len, uint64_t bytes)
-{
-	static const char units[] = "GMK";
-
-	for (int i = 0; i < 3; i++) {
-		unsigned shift = 30 - 10 * i;
-
-		if (bytes && !(bytes & ((1ull << shift) - 1))) {
-			fmt_snprintf(buf, len, "%lu%c", (unsigned long)(bytes >> shift), units[i]);
-			return buf;
-		}
-	}
-	fmt_snprintf(buf, len, "%lu bytes", (unsigned long)bytes);
-	return buf;
-}
-
-static int fail_outside(struct loader_ctx *c, const char *what, uint64_t gpa, uint64_t len)
-{
-	char ram[24];
-
-	return loader_fail(c, LOADER_ENOSPACE, "%s at 0x%lx (%lu bytes) is outside the partition's %s of RAM",
-			   what, (unsigned long)gpa, (unsigned long)len,
-			   size_str(ram, sizeof(ram), c->ram_bytes));
-}
-
-bool loader_in_ram(const struct loader_ctx *c, uint64_t gpa, uint64_t len)
-{
-	uint64_t end;
-
-	if (__builtin_add_overflow(gpa, len, &end) || end > c->top)
-		return false;
-	while (gpa < end) {
-		const struct guest_region *r = NULL;
-
-		for (unsigned i = 0; i < c->nregions && !r; i++) {
-			const struct guest_region *q = &c->regions[i];
-
-			if (q->type == GUEST_REGION_RAM && gpa >= q->base && gpa - q->base < q->len)
-				r = q;
-		}
-		if (!r)
-			return false;
-		gpa = r->base + r->len; /* strictly greater; no wrap (ctx_init) */
-	}
-	return true;
-}
-
-int loader_write(struct loader_ctx *c, uint64_t gpa, const void *src, uint64_t len)
-{
-	if (!len)
-		return LOADER_OK;
-	if (!loader_in_ram(c, gpa, len))
-		return fail_outside(c, "write", gpa, len);
-	if (c->ram->write(c->ram->ctx, gpa, src, len))
-		return loader_fail(c, LOADER_EWRITE, "guest RAM refused a write at 0x%lx (%lu bytes)",
-				   (unsigned long)gpa, (unsigned long)len);
-	return LOADER_OK;
-}
-
-int loader_zero(struct loader_ctx *c, uint64_t gpa, uint64_t len)
-{
-	if (!len)
-		return LOADER_OK;
-	if (!loader_in_ram(c, gpa, len))
-		return fail_outside(c, "write", gpa, len);
-	if (c->ram->zero(c->ram->ctx, gpa, len))
-		return loader_fail(c, LOADER_EWRITE, "guest RAM refused to zero 0x%lx (%lu bytes)",
-				   (unsigned long)gpa, (unsigned long)len);
-	return LOADER_OK;
-}
-
-int loader_plan_add(struct loader_ctx *c, struct loader_plan *p, uint64_t gpa, uint64_t off,
-		    uint64_t filesz, uint64_t memsz)
-{
-	if (p->nseg == LOADER_SEGS_MAX)
-		return loader_fail(c, LOADER_EUNSUPP, "more than %d loadable segments",
-				   LOADER_SEGS_MAX);
-	if (!loader_in_ram(c, gpa, memsz))
-		return fail_outside(c, "segment", gpa, memsz);
-	p->seg[p->nseg++] = (struct loader_seg){ gpa, off, filesz, memsz };
-	if (gpa + memsz > p->end)
-		p->end = gpa + memsz;
-	return LOADER_OK;
-}
-
-bool loader_plan_covers(const struct loader_plan *p, uint64_t gpa)
-{
-	for (unsigned i = 0; i < p->nseg; i++)
-		if (gpa >= p->seg[i].gpa && gpa - p->seg[i].gpa < p->seg[i].memsz)
-			return true;
-	return false;
 }
 
 /* One segment from address fields (both Multiboot specs, same semantics):
@@ -388,7 +295,7 @@ static int plan_image(struct loader_ctx *c, enum image_format fmt, const void *i
 	switch (fmt) {
 	case IMAGE_FLAT:
 		if (!loader_in_ram(c, flat_load, size))
-			return fail_outside(c, "image", flat_load, size);
+			return loader_fail_outside(c, "image", flat_load, size);
 		if (flat_load + size > LOADER_4G)
 			return loader_fail(c, LOADER_EUNSUPP,
 					   "flat image at 0x%lx (%lu bytes) reaches above 4 GiB; it starts in 32-bit mode",
@@ -417,7 +324,7 @@ static int ctx_init(struct loader_ctx *c, const struct guest_region *r, unsigned
 	if (err && errlen)
 		err[0] = '\0';
 	if (n > LOADER_REGIONS_MAX || (n && !r))
-		return loader_fail(c, LOADER_EINVAL, "memory map has more than %d regions",
+		return loader_fail(c, LOADER_EINVAL, "memory map missing or over %d regions",
 				   LOADER_REGIONS_MAX);
 	for (unsigned i = 0; i < n; i++) {
 		if (__builtin_add_overflow(r[i].base, r[i].len, &end))

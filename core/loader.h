@@ -137,23 +137,30 @@ struct loader_mb_layout {
 	uint64_t mod[LOADER_MODS_MAX];
 };
 
+/* loader.c: writes the message into c->err, returns status. */
 int loader_fail(struct loader_ctx *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* loader_elf.c. Plans an ELF32 (EM_386) or ELF64 (EM_X86_64) image: PT_LOAD
+ * segments at their physical addresses, entry translated from virtual to
+ * physical. */
+int loader_elf_plan(struct loader_ctx *c, const uint8_t *img, uint64_t size,
+		    struct loader_plan *p);
+/* True if [gpa, gpa + len) is RAM-type regions below c->top (no wrap). */
 bool loader_in_ram(const struct loader_ctx *c, uint64_t gpa, uint64_t len);
+/* "<what> at 0x.. (N bytes) is outside the partition's 64M of RAM". */
+int loader_fail_outside(struct loader_ctx *c, const char *what, uint64_t gpa, uint64_t len);
+/* Adds a segment after checking it lies in RAM. */
 int loader_plan_add(struct loader_ctx *c, struct loader_plan *p, uint64_t gpa, uint64_t off,
 		    uint64_t filesz, uint64_t memsz);
 bool loader_plan_covers(const struct loader_plan *p, uint64_t gpa);
+/* The only ways to guest memory: range checked, then c->ram called. */
 int loader_write(struct loader_ctx *c, uint64_t gpa, const void *src, uint64_t len);
 int loader_zero(struct loader_ctx *c, uint64_t gpa, uint64_t len);
-
-/* Plans an ELF32 (EM_386) or ELF64 (EM_X86_64) image: PT_LOAD segments at
- * their physical addresses, entry translated from virtual to physical. */
-int loader_elf_plan(struct loader_ctx *c, const uint8_t *img, uint64_t size,
-		    struct loader_plan *p);
 int loader_plan_write(struct loader_ctx *c, const uint8_t *img, const struct loader_plan *p);
 
-/* Places the information (of version 1 or 2) and the modules above the
- * kernel; then writes the information (modules are written by the caller). */
+/* loader_mb.c. Places the information (of version 1 or 2) and the modules
+ * above the kernel; then writes the information (the caller writes modules). */
 int loader_mb_place(struct loader_ctx *c, const struct load_request *rq,
 		    const struct loader_plan *p, int version, struct loader_mb_layout *l);
 int loader_mb1_write_info(struct loader_ctx *c, const struct load_request *rq,

@@ -1,9 +1,13 @@
-/* ELF32 and ELF64 executables for the Multiboot loaders (System V ABI, gABI
- * chapter 4 "ELF Header" and 5 "Program Header"): PT_LOAD segments go to
- * their physical addresses (p_paddr), as GRUB loads Multiboot kernels, and
- * the entry point is translated from the virtual range of the segment that
- * holds it. Fields are read byte by byte: the image may be unaligned. */
+/* Segments: ELF32 and ELF64 executables for the Multiboot loaders (System V
+ * gABI chapters 4 "ELF Header" and 5 "Program Header"), the load plan, and
+ * the checked writes to guest memory every loader goes through.
+ * PT_LOAD segments go to their physical addresses (p_paddr), as GRUB loads
+ * Multiboot kernels, and the entry point is translated from the virtual
+ * range of the segment that holds it. Fields are read byte by byte: the
+ * image may be unaligned. */
 #include "core/loader.h"
+
+#include "core/fmt.h"
 
 #define ELF_MAGIC      0x464c457fu /* "\x7fELF", little-endian */
 #define EI_CLASS       4
@@ -158,6 +162,100 @@ int loader_elf_plan(struct loader_ctx *c, const uint8_t *img, uint64_t size,
 	}
 	return loader_fail(c, LOADER_EFORMAT, "entry point 0x%lx is not inside a loaded segment",
 			   (unsigned long)entry);
+}
+
+/* "64M", "3G", "640K" or "1234 bytes", for messages. */
+static const char *size_str(char *buf, size_t len, uint64_t bytes)
+{
+	static const char units[] = "GMK";
+
+	for (int i = 0; i < 3; i++) {
+		unsigned shift = 30 - 10 * i;
+
+		if (bytes && !(bytes & ((1ull << shift) - 1))) {
+			fmt_snprintf(buf, len, "%lu%c", (unsigned long)(bytes >> shift), units[i]);
+			return buf;
+		}
+	}
+	fmt_snprintf(buf, len, "%lu bytes", (unsigned long)bytes);
+	return buf;
+}
+
+int loader_fail_outside(struct loader_ctx *c, const char *what, uint64_t gpa, uint64_t len)
+{
+	char ram[24];
+
+	return loader_fail(c, LOADER_ENOSPACE, "%s at 0x%lx (%lu bytes) is outside the partition's %s of RAM",
+			   what, (unsigned long)gpa, (unsigned long)len,
+			   size_str(ram, sizeof(ram), c->ram_bytes));
+}
+
+bool loader_in_ram(const struct loader_ctx *c, uint64_t gpa, uint64_t len)
+{
+	uint64_t end;
+
+	if (__builtin_add_overflow(gpa, len, &end) || end > c->top)
+		return false;
+	while (gpa < end) {
+		const struct guest_region *r = NULL;
+
+		for (unsigned i = 0; i < c->nregions && !r; i++) {
+			const struct guest_region *q = &c->regions[i];
+
+			if (q->type == GUEST_REGION_RAM && gpa >= q->base && gpa - q->base < q->len)
+				r = q;
+		}
+		if (!r)
+			return false;
+		gpa = r->base + r->len; /* strictly greater; no wrap (ctx_init) */
+	}
+	return true;
+}
+
+int loader_write(struct loader_ctx *c, uint64_t gpa, const void *src, uint64_t len)
+{
+	if (!len)
+		return LOADER_OK;
+	if (!loader_in_ram(c, gpa, len))
+		return loader_fail_outside(c, "write", gpa, len);
+	if (c->ram->write(c->ram->ctx, gpa, src, len))
+		return loader_fail(c, LOADER_EWRITE, "guest RAM refused a write at 0x%lx (%lu bytes)",
+				   (unsigned long)gpa, (unsigned long)len);
+	return LOADER_OK;
+}
+
+int loader_zero(struct loader_ctx *c, uint64_t gpa, uint64_t len)
+{
+	if (!len)
+		return LOADER_OK;
+	if (!loader_in_ram(c, gpa, len))
+		return loader_fail_outside(c, "write", gpa, len);
+	if (c->ram->zero(c->ram->ctx, gpa, len))
+		return loader_fail(c, LOADER_EWRITE, "guest RAM refused to zero 0x%lx (%lu bytes)",
+				   (unsigned long)gpa, (unsigned long)len);
+	return LOADER_OK;
+}
+
+int loader_plan_add(struct loader_ctx *c, struct loader_plan *p, uint64_t gpa, uint64_t off,
+		    uint64_t filesz, uint64_t memsz)
+{
+	if (p->nseg == LOADER_SEGS_MAX)
+		return loader_fail(c, LOADER_EUNSUPP, "more than %d loadable segments",
+				   LOADER_SEGS_MAX);
+	if (!loader_in_ram(c, gpa, memsz))
+		return loader_fail_outside(c, "segment", gpa, memsz);
+	p->seg[p->nseg++] = (struct loader_seg){ gpa, off, filesz, memsz };
+	if (gpa + memsz > p->end)
+		p->end = gpa + memsz;
+	return LOADER_OK;
+}
+
+bool loader_plan_covers(const struct loader_plan *p, uint64_t gpa)
+{
+	for (unsigned i = 0; i < p->nseg; i++)
+		if (gpa >= p->seg[i].gpa && gpa - p->seg[i].gpa < p->seg[i].memsz)
+			return true;
+	return false;
 }
 
 int loader_plan_write(struct loader_ctx *c, const uint8_t *img, const struct loader_plan *p)

@@ -101,8 +101,9 @@ static uint64_t info_len(struct loader_ctx *c, const struct load_request *rq, in
 	return len; /* at most a few hundred KiB: no overflow */
 }
 
-/* The lowest page-aligned gpa >= *cursor where [gpa, gpa + len) is RAM below
- * 4 GiB; moves *cursor past it. False if there is none. */
+/* The lowest page-aligned gpa >= *cursor where [gpa, gpa + len) is RAM and
+ * gpa + len < 4 GiB (end addresses are 32-bit fields); moves *cursor past
+ * it. False if there is none. */
 static bool place(const struct loader_ctx *c, uint64_t *cursor, uint64_t len, uint64_t *gpa)
 {
 	uint64_t best = UINT64_MAX;
@@ -117,7 +118,8 @@ static bool place(const struct loader_ctx *c, uint64_t *cursor, uint64_t len, ui
 		if (cand >= LOADER_4G)
 			continue;
 		cand = (cand + LOADER_PAGE - 1) & ~(LOADER_PAGE - 1); /* <= 4 GiB */
-		if (len <= LOADER_4G - cand && cand < best && loader_in_ram(c, cand, len))
+		if (cand < LOADER_4G && len < LOADER_4G - cand && cand < best &&
+		    loader_in_ram(c, cand, len))
 			best = cand;
 	}
 	if (best == UINT64_MAX)

@@ -1,10 +1,8 @@
 /* libFuzzer target for core/loader*.c: arbitrary bytes as a flat, Multiboot1
  * and Multiboot2 image, checked (loader_check) and loaded (loader_load) into
  * a 16 MiB emulated guest RAM with a PC-style reserved hole. Any write the
- * loader lets through outside RAM aborts. Build and run (clang only):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_loader.c \
- *     core/loader.c core/loader_elf.c core/loader_mb.c core/fmt.c -o /tmp/fuzz_loader
- *   /tmp/fuzz_loader -max_len=65536 -max_total_time=60 */
+ * loader lets through outside RAM aborts. Built with clang by `make
+ * fuzz-build` (FUZZ_SRCS_fuzz_loader), run by `make fuzz`. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
