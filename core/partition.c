@@ -5,6 +5,7 @@
 #include "core/fmt.h"
 #include "core/loader.h"
 #include "core/log.h"
+#include "core/panic.h"
 #include "core/virt.h"
 #include "mm/pmm.h"
 
@@ -193,6 +194,66 @@ static void log_leaves(const struct partition *p)
 		 n[SLAT_LEVEL_2M], n[SLAT_LEVEL_4K], virt_name());
 }
 
+extern char __image_phys_start[], __image_phys_end[];
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* Every leaf of p's tables maps into one of p's own pieces, at the offset the
+ * map says, and the leaves cover exactly its RAM. Walks leaf by leaf. */
+static bool slat_matches_map(const struct partition *p)
+{
+	uint64_t covered = 0;
+
+	for (unsigned i = 0; i < p->mem.npieces; i++) {
+		const struct gpiece *g = &p->mem.pieces[i];
+
+		for (uint64_t off = 0; off < g->len;) {
+			uint64_t hpa, size;
+			unsigned perm, level;
+
+			if (!slat_translate(&p->slat, g->gpa + off, &hpa, &perm, &level) ||
+			    hpa != g->hpa + off)
+				return false;
+			size = SLAT_PAGE_SIZE << (9 * level);
+			size -= (g->gpa + off) & (size - 1);
+			off += size;
+			covered += size;
+		}
+	}
+	return covered == p->mem.ram_bytes;
+}
+
+/* Isolation, checked on what was built (never compiled out): no two
+ * partitions share a host page, none holds the hypervisor image, and each
+ * one's second-level tables reach only its own memory. */
+static bool check_isolation(void)
+{
+	uint64_t img = (uint64_t)__image_phys_start + image_load_offset;
+	uint64_t img_len = (uint64_t)(__image_phys_end - __image_phys_start);
+
+	for (unsigned a = 0; a < nparts; a++) {
+		const struct partition *p = &parts[a];
+
+		if (p->has_slat && !slat_matches_map(p))
+			return false;
+		for (unsigned i = 0; i < p->mem.npieces; i++) {
+			const struct gpiece *x = &p->mem.pieces[i];
+
+			if (overlaps(x->hpa, x->len, img, img_len))
+				return false;
+			for (unsigned b = a + 1; b < nparts; b++)
+				for (unsigned j = 0; j < parts[b].mem.npieces; j++)
+					if (overlaps(x->hpa, x->len, parts[b].mem.pieces[j].hpa,
+						     parts[b].mem.pieces[j].len))
+						return false;
+		}
+	}
+	return true;
+}
+
 unsigned partitions_boot(const struct boot_info *bi)
 {
 	static struct config_platform plat;
@@ -236,6 +297,11 @@ unsigned partitions_boot(const struct boot_info *bi)
 		nparts++;
 	}
 	log_info("hv: %u partitions built, %u refused", nparts, refused);
+	if (nparts && !check_isolation())
+		panic("partition: isolation check failed: memory shared or tables reach outside");
+	if (nparts)
+		log_info("hv: isolation check: %u partitions, memory disjoint, tables map only their own RAM",
+			 nparts);
 	return nparts;
 }
 

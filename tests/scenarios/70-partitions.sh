@@ -25,12 +25,14 @@ for m in qemu bochs-intel; do
 	expect_log mixed-$m "^slat: hello-flat 1G=0 2M=8 4K=0 \($virt\)$"
 	expect_log mixed-$m "^slat: mb1 1G=0 2M=16 4K=0 \($virt\)$"
 	expect_log mixed-$m "^hv: 3 partitions built, 2 refused$"
+	expect_log mixed-$m "^hv: isolation check: 3 partitions, memory disjoint, tables map only their own RAM$"
 done
 
 part_image big tests/configs/big.cfg
 boot big-qemu qemu "$TEST_OUT/big.iso" --cpus 2 --mem 4096 --timeout 300
 expect_ready big-qemu 2 4096 svm
 expect_log big-qemu "^slat: big 1G=2 2M=0 4K=0 \(svm\)$"
+expect_log big-qemu "^hv: isolation check: 1 partitions, memory disjoint, tables map only their own RAM$"
 
 part_image junk tests/configs/junk.cfg
 boot junk-qemu qemu "$TEST_OUT/junk.iso" --cpus 1 --timeout 120
