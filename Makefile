@@ -81,14 +81,14 @@ $(BUILD)/hv-high.elf: $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -o $@ $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/entry-high.o
 
-$(BUILD)/guests/flat.bin: tests/guests/flat.asm | $(BUILD)/.deps-build
+$(BUILD)/guests/flat.bin: tests/guests/flat.asm tests/guests/puts.inc | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
-	@$(NASM) -f bin -Werror -o $@ $<
-$(BUILD)/guests/%.elf: tests/guests/%.asm | $(BUILD)/.deps-build
+	@$(NASM) -f bin -Itests/guests/ -Werror -o $@ $<
+$(BUILD)/guests/%.elf: tests/guests/%.asm tests/guests/puts.inc | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
-	@$(NASM) -f elf32 -Werror -o $(@:.elf=.o) $<
+	@$(NASM) -f elf32 -Itests/guests/ -Werror -o $(@:.elf=.o) $<
 	@$(LD) -m elf_i386 -nostdlib -static -z noexecstack -Ttext=0x100000 -e _start -o $@ $(@:.elf=.o)
 
 $(BUILD)/hv.iso: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage $(GUESTS)

@@ -4,14 +4,6 @@ bits 32
 org 0x100000
 start:
 	mov esi, msg
-	mov dx, 0x3f8
-.next:
-	lodsb
-	test al, al
-	jz .halt
-	out dx, al
-	jmp .next
-.halt:
-	hlt
-	jmp .halt
+	jmp puts_and_halt
+%include "puts.inc"
 msg: db "flat: hello", 13, 10, 0

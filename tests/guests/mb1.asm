@@ -15,16 +15,8 @@ _start:
 	je .print
 	mov esi, msg_bad
 .print:
-	mov dx, 0x3f8
-.next:
-	lodsb
-	test al, al
-	jz .halt
-	out dx, al
-	jmp .next
-.halt:
-	hlt
-	jmp .halt
+	jmp puts_and_halt
+%include "puts.inc"
 
 section .rodata
 msg_ok:  db "mb1: hello from a Multiboot1 kernel", 13, 10, 0
