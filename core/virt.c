@@ -25,6 +25,8 @@ void virt_init(void)
 			 "can run");
 	if (active && !active->cpu_prepare())
 		log_warn("virt: %s: the boot CPU could not be prepared", active->name);
+	else if (active)
+		log_info("virt: %s: boot CPU prepared for guests", active->name);
 }
 
 const char *virt_name(void)

@@ -2,6 +2,7 @@
 #include "vmx/vmx_caps.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "core/log.h"
 #include "mm/slat.h"
 
@@ -13,16 +14,11 @@ static bool ept_1g;
 #define MSR_VMX_PROCBASED2        0x48b
 #define MSR_VMX_EPT_VPID_CAP      0x48c
 
+/* Every CPU enters VMX operation as it comes up (BSP in virt_init, APs
+ * before they report online). */
 static bool vmx_cpu_prepare(void)
 {
-	uint64_t fc;
-
-	if (!rdmsr_safe(MSR_FEATURE_CONTROL, &fc))
-		return false;
-	if (fc & FC_LOCKED)
-		return fc & FC_VMX_OUTSIDE_SMX;
-	/* Unlocked: allow VMXON and lock, as firmware normally does. */
-	return wrmsr_safe(MSR_FEATURE_CONTROL, fc | FC_VMX_OUTSIDE_SMX | FC_LOCKED);
+	return vmx_cpu_on(this_cpu()->cpu_id) == VMX_ON_OK;
 }
 
 /* An MSR that faults reads as 0: no control can be set. */

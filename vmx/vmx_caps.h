@@ -26,6 +26,16 @@ struct vmx_features {
 	bool ept, vpid, unrestricted, ept_2m, ept_1g, preemption_timer;
 };
 
+enum vmx_on_status {
+	VMX_ON_OK = 0,
+	VMX_ON_LOCKED = -1, /* IA32_FEATURE_CONTROL forbids VMXON */
+	VMX_ON_ENOMEM = -2, /* no page for the VMXON region */
+	VMX_ON_FAILED = -3, /* VMXON itself failed (VMfailInvalid) */
+};
+
+/* Enters VMX operation on this CPU (idempotent); does not log. */
+enum vmx_on_status vmx_cpu_on(unsigned cpu);
+
 /* VIRT_FW_DISABLED: the firmware locked IA32_FEATURE_CONTROL with VMX off.
  * VIRT_LACKING: no EPT or no unrestricted guest. Else VIRT_USABLE. */
 enum virt_status vmx_assess(const struct vmx_msrs *m, struct vmx_features *f);

@@ -39,3 +39,10 @@ expect_log bochs-intel-4cpu "^lapic: x2APIC mode, BSP APIC id 0$"
 boot qemu-65cpu qemu build/hv.iso --cpus 65 --mem 1024 --timeout 240
 expect_ready qemu-65cpu 64 1024 svm
 expect_log qemu-65cpu "^acpi: 1 CPUs beyond the limit of 64 are not used$"
+
+# With VMX usable, every CPU enters VMX operation (VMXON) as it comes up: the
+# boot CPU says so, and no AP reports a failure.
+check "bochs-intel-2cpu: VMXON on the boot CPU" "no line" \
+	grep -aq '^virt: vmx: boot CPU prepared for guests' "$TEST_OUT/bochs-intel-2cpu.log"
+check "bochs-intel-4cpu: VMXON on every AP" "$(grep -a 'could not be prepared' "$TEST_OUT/bochs-intel-4cpu.log")" \
+	bash -c "! grep -aq 'could not be prepared' '$TEST_OUT/bochs-intel-4cpu.log' && [ \$(grep -ac '^smp: cpu [0-9]* online' '$TEST_OUT/bochs-intel-4cpu.log') = 3 ]"
