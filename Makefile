@@ -25,7 +25,7 @@ NASMFLAGS := -f elf64 -I$(BUILD)/ -Iboot/ -Werror
 
 C_SRCS   := $(wildcard boot/*.c arch/x86/*.c mm/*.c core/*.c drivers/*.c vmx/*.c svm/*.c)
 C_SRCS   := $(filter-out arch/x86/asm-offsets.c,$(C_SRCS))
-ASM_SRCS := $(wildcard boot/*.asm arch/x86/*.asm)
+ASM_SRCS := $(wildcard boot/*.asm arch/x86/*.asm vmx/*.asm svm/*.asm)
 ASM_SRCS := $(filter-out boot/trampoline.asm,$(ASM_SRCS))
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.o)
 

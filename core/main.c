@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/panic.h"
 #include "core/partition.h"
+#include "core/run.h"
 #include "core/virt.h"
 #include "drivers/uart8250.h"
 #include "mm/paging.h"
@@ -91,8 +92,8 @@ __attribute__((noreturn)) static void hv_main_on_stack(void)
 	ncpu = smp_boot();
 	ready(ncpu);
 	debug_fault_maybe(hv_opts.debug_fault);
-	if (partitions_boot(&boot_info))
-		log_info("hv: partitions are built but cannot run yet: no vCPU backend");
+	partitions_boot(&boot_info);
+	partitions_run();
 	if (!hv_opts.on_idle_set && partitions_poweroff_when_stopped())
 		hv_opts.on_idle = ACT_POWEROFF;
 	idle();
@@ -140,6 +141,10 @@ void hv_ap_main(struct percpu *p)
 	 * it must not hold the console lock then. The BSP reports for it. */
 	p->virt_ready = virt_cpu_prepare();
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
-	/* Parked until the scheduler exists; an NMI from a panicking CPU stops it. */
+	/* Halted until the run phase: its NMI wakes this loop (a panicking
+	 * CPU's NMI stops the CPU instead, in the NMI handler). */
+	while (!run_phase_started())
+		cpu_halt();
+	run_this_cpu();
 	cpu_stop();
 }

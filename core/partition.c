@@ -14,8 +14,8 @@
 #define ERR_MAX          160
 
 static struct hv_config config;
-static struct partition parts[CONFIG_MAX_PARTITIONS];
-static unsigned nparts;
+struct partition parts[CONFIG_MAX_PARTITIONS];
+unsigned nparts;
 
 static void *env_p2v(void *ctx, uint64_t pa)
 {

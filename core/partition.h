@@ -10,6 +10,7 @@
 
 #include "boot/boot_info.h"
 #include "core/config.h"
+#include "core/vcpu.h"
 #include "core/vcpu_state.h"
 #include "mm/gspace.h"
 #include "mm/slat.h"
@@ -20,7 +21,21 @@ struct partition {
 	struct slat slat;
 	bool has_slat;
 	struct vcpu_state boot_state; /* of vCPU 0, from the loader */
+	/* Running (core/run.c) */
+	struct vcpu vcpu0;            /* only vCPU 0 runs until the scheduler exists */
+	unsigned cpu;                 /* physical CPU it runs on */
+	volatile bool stopped;
+	char con[128];                /* virtual COM1 output, a line at a time */
+	unsigned con_len;
+	uint64_t exits[VMEXIT_OTHER + 1];
+	uint64_t io_unclaimed;
 };
+
+extern struct partition parts[CONFIG_MAX_PARTITIONS];
+extern unsigned nparts;
+
+/* Stops p for good with one line saying why, then its exit counts. */
+void partition_stop(struct partition *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Reads the config (the first module), builds every valid partition and logs
  * the plan, each refusal and each partition's leaf mix. Returns the number of

@@ -29,6 +29,11 @@ void virt_init(void)
 		log_info("virt: %s: boot CPU prepared for guests", active->name);
 }
 
+const struct virt_ops *virt_active(void)
+{
+	return active;
+}
+
 const char *virt_name(void)
 {
 	return active ? active->name : "none";

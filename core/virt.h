@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 struct slat_fmt;
+struct vcpu;
+struct vcpu_state;
+struct vm_exit;
 
 enum virt_status {
 	VIRT_ABSENT,      /* the CPU does not have this extension */
@@ -26,6 +29,14 @@ struct virt_ops {
 	const struct slat_fmt *slat_fmt;
 	/* Largest leaf the CPU allows (SLAT_LEVEL_1G or _2M), after probe. */
 	unsigned (*slat_max_level)(void);
+	/* Builds the VMCS/VMCB of v from its initial state, on its second-level
+	 * tables (root) with TLB tag `tag` (VPID/ASID, nonzero). 0 or -1. */
+	int (*vcpu_init)(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root,
+			 uint16_t tag);
+	/* Runs v on this CPU until the next exit, decoded into *e. */
+	void (*vcpu_run)(struct vcpu *v, struct vm_exit *e);
+	/* Moves v's RIP past the exiting instruction. */
+	void (*vcpu_skip)(struct vcpu *v, unsigned len);
 };
 
 extern const struct virt_ops vmx_ops;
@@ -37,6 +48,9 @@ void virt_init(void);
 const char *virt_name(void);
 /* On each AP; false if the backend refused this CPU. Does not log. */
 bool virt_cpu_prepare(void);
+/* The chosen backend, or NULL. */
+const struct virt_ops *virt_active(void);
+
 /* The chosen backend's second-level table format and largest leaf level;
  * false when there is no backend. */
 bool virt_slat(const struct slat_fmt **fmt, unsigned *max_level);

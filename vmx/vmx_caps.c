@@ -71,4 +71,7 @@ const struct virt_ops vmx_ops = {
 	.cpu_prepare = vmx_cpu_prepare,
 	.slat_fmt = &slat_fmt_ept,
 	.slat_max_level = vmx_slat_max_level,
+	.vcpu_init = vmx_vcpu_init,
+	.vcpu_run = vmx_vcpu_run,
+	.vcpu_skip = vmx_vcpu_skip,
 };

@@ -9,6 +9,7 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "boot/boot_info.h"
+#include "core/vcpu.h"
 #include "mm/paging.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %0\"" ::"i"((long)(val)))
@@ -23,6 +24,21 @@ void asm_offsets(void)
 	DEFINE(TP_ENTRY, offsetof(struct tramp_params, entry));
 	DEFINE(TP_SIZE, sizeof(struct tramp_params));
 	DEFINE(TRAMP_PARAMS, TRAMP_PARAMS_OFFSET);
+	DEFINE(VR_RAX, offsetof(struct vcpu_regs, rax));
+	DEFINE(VR_RCX, offsetof(struct vcpu_regs, rcx));
+	DEFINE(VR_RDX, offsetof(struct vcpu_regs, rdx));
+	DEFINE(VR_RBX, offsetof(struct vcpu_regs, rbx));
+	DEFINE(VR_RBP, offsetof(struct vcpu_regs, rbp));
+	DEFINE(VR_RSI, offsetof(struct vcpu_regs, rsi));
+	DEFINE(VR_RDI, offsetof(struct vcpu_regs, rdi));
+	DEFINE(VR_R8, offsetof(struct vcpu_regs, r8));
+	DEFINE(VR_R9, offsetof(struct vcpu_regs, r9));
+	DEFINE(VR_R10, offsetof(struct vcpu_regs, r10));
+	DEFINE(VR_R11, offsetof(struct vcpu_regs, r11));
+	DEFINE(VR_R12, offsetof(struct vcpu_regs, r12));
+	DEFINE(VR_R13, offsetof(struct vcpu_regs, r13));
+	DEFINE(VR_R14, offsetof(struct vcpu_regs, r14));
+	DEFINE(VR_R15, offsetof(struct vcpu_regs, r15));
 	DEFINE(TF_VECTOR, offsetof(struct trap_frame, vector));
 	DEFINE(TF_RIP, offsetof(struct trap_frame, rip));
 	DEFINE(CR0_PE, CR0_PE);

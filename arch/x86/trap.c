@@ -4,6 +4,7 @@
 #include "arch/x86/extable.h"
 #include "core/log.h"
 #include "core/panic.h"
+#include "core/run.h"
 
 static const char *const names[VEC_EXCEPTIONS] = {
 	[VEC_DE] = "#DE divide error", [VEC_DB] = "#DB debug", [VEC_NMI] = "NMI",
@@ -31,6 +32,8 @@ void trap_dispatch(struct trap_frame *f)
 	if (f->vector == VEC_NMI) {
 		/* The panicking CPU stops the others with an NMI. */
 		panic_on_nmi();
+		if (run_phase_started())
+			return; /* the wake-up of core/run.c */
 		/* This CPU may hold the console lock: never wait for it here. */
 		log_try(LOG_WARN, "trap: unexpected NMI");
 		return;

@@ -1,0 +1,105 @@
+/* Running the built partitions. Interim policy until the scheduler exists:
+ * each partition runs its vCPU 0, on its first pinned CPU or, for the shared
+ * pool, on CPU 0; a CPU runs its partitions one after the other, each until it
+ * stops. APs wait halted and are woken by an NMI once the run phase starts. */
+#include "core/run.h"
+
+#include <stdarg.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
+#include "core/exits.h"
+#include "core/fmt.h"
+#include "core/log.h"
+#include "core/partition.h"
+#include "core/virt.h"
+
+static volatile bool run_phase;
+
+bool run_phase_started(void)
+{
+	return __atomic_load_n(&run_phase, __ATOMIC_ACQUIRE);
+}
+
+void partition_stop(struct partition *p, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (p->con_len) {
+		p->con[p->con_len] = '\0';
+		log_info("[%s] %s", p->cfg->name, p->con);
+		p->con_len = 0;
+	}
+	log_info("partition %s: stopped: %s", p->cfg->name, why);
+	log_info("partition %s: exits io=%lu cpuid=%lu hlt=%lu nmi=%lu slat=%lu other=%lu; "
+		 "unclaimed ports %lu", p->cfg->name, p->exits[VMEXIT_IO], p->exits[VMEXIT_CPUID],
+		 p->exits[VMEXIT_HLT], p->exits[VMEXIT_NMI], p->exits[VMEXIT_SLAT_FAULT],
+		 p->exits[VMEXIT_OTHER] + p->exits[VMEXIT_TRIPLE_FAULT] +
+			 p->exits[VMEXIT_ENTRY_FAILED],
+		 p->io_unclaimed);
+	__atomic_store_n(&p->stopped, true, __ATOMIC_RELEASE);
+}
+
+static void run_one(struct partition *p)
+{
+	const struct virt_ops *ops = virt_active();
+	struct vm_exit e;
+
+	/* The VPID/ASID tag is the partition's index + 1: tag 0 is the host's. */
+	if (ops->vcpu_init(&p->vcpu0, &p->boot_state, p->slat.root_pa,
+			   (uint16_t)(p - parts + 1))) {
+		partition_stop(p, "its vCPU could not be set up");
+		return;
+	}
+	log_info("partition %s: running on cpu %u", p->cfg->name, this_cpu()->cpu_id);
+	do {
+		ops->vcpu_run(&p->vcpu0, &e);
+		p->vcpu0.exits++;
+	} while (exit_handle(&p->vcpu0, &e));
+}
+
+void run_this_cpu(void)
+{
+	unsigned me = this_cpu()->cpu_id;
+
+	for (unsigned i = 0; i < nparts; i++)
+		if (parts[i].cpu == me && !parts[i].stopped)
+			run_one(&parts[i]);
+}
+
+/* Physical CPU of a partition: its first pinned one, else CPU 0. */
+static unsigned cpu_for(const struct partition *p)
+{
+	return p->cfg->ncpus ? p->cfg->cpus[0] : 0;
+}
+
+bool partitions_run(void)
+{
+	const struct virt_ops *ops = virt_active();
+
+	if (!nparts)
+		return false;
+	if (!ops || !ops->vcpu_init) {
+		log_info("hv: partitions are built but cannot run yet: no vCPU backend for %s",
+			 virt_name());
+		return false;
+	}
+	for (unsigned i = 0; i < nparts; i++) {
+		parts[i].cpu = cpu_for(&parts[i]);
+		parts[i].vcpu0.part = &parts[i];
+	}
+	__atomic_store_n(&run_phase, true, __ATOMIC_RELEASE);
+	for (unsigned c = 1; c < ncpus_online; c++)
+		lapic_send_ipi(cpus[c]->apic_id, ICR_NMI); /* wake: see hv_ap_main */
+	run_this_cpu();
+	for (unsigned i = 0; i < nparts; i++)
+		while (!__atomic_load_n(&parts[i].stopped, __ATOMIC_ACQUIRE))
+			cpu_relax();
+	log_info("hv: all %u partitions stopped", nparts);
+	return true;
+}

@@ -1,0 +1,59 @@
+/* A vCPU as core/ sees it, and the vendor-neutral exit the backends report.
+ * vmx/ and svm/ turn their native exits into struct vm_exit; core/ decides. */
+#ifndef CORE_VCPU_H
+#define CORE_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Guest general registers the entry code saves and restores (RSP and RIP
+ * live in the VMCS/VMCB). Offsets go to assembly through asm-offsets. */
+struct vcpu_regs {
+	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+struct partition;
+
+struct vcpu {
+	struct vcpu_regs regs;   /* first: the entry code's base pointer */
+	struct partition *part;
+	unsigned id;
+	uint64_t arch_page;      /* the VMCS (VMX) or VMCB (SVM) */
+	bool launched;
+	uint64_t exits;
+};
+
+enum vm_exit_kind {
+	VMEXIT_IO,          /* port I/O: io.port, io.size, io.in */
+	VMEXIT_HLT,
+	VMEXIT_CPUID,
+	VMEXIT_SLAT_FAULT,  /* EPT violation / nested page fault: fault */
+	VMEXIT_TRIPLE_FAULT,
+	VMEXIT_NMI,         /* a host NMI arrived while the guest ran (handled) */
+	VMEXIT_ENTRY_FAILED,/* the guest state was refused: detail says why */
+	VMEXIT_OTHER,       /* anything else: code is the native reason */
+};
+
+/* STYLE.md 4: EPT violations and nested page faults become one struct. */
+struct slat_fault {
+	uint64_t gpa;
+	bool read, write, fetch, present;
+};
+
+struct vm_exit {
+	enum vm_exit_kind kind;
+	uint64_t code;        /* native exit reason, for logs */
+	uint64_t rip;         /* guest RIP at the exit */
+	unsigned insn_len;    /* length of the exiting instruction, 0 if unknown */
+	struct {
+		uint16_t port;
+		uint8_t size;
+		bool in;
+		bool string;
+	} io;
+	struct slat_fault fault;
+	const char *detail;   /* a name for ENTRY_FAILED / OTHER, may be NULL */
+};
+
+#endif
