@@ -31,7 +31,8 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.o)
 
 # Tiny guest kernels for partitions (tests/guests/): flat, Multiboot1 and
 # Multiboot2 ELF32. They go into the images as modules.
-GUESTS := $(BUILD)/guests/flat.bin $(BUILD)/guests/mb1.elf $(BUILD)/guests/mb2.elf
+GUESTS := $(BUILD)/guests/flat.bin $(BUILD)/guests/mb1.elf $(BUILD)/guests/mb2.elf \
+	$(BUILD)/guests/oob.bin $(BUILD)/guests/triple.bin $(BUILD)/guests/cpuid.bin
 
 .PHONY: all deps run test test-unit unit-build pxe fuzz fuzz-build clean
 all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf $(GUESTS)
@@ -81,7 +82,7 @@ $(BUILD)/hv-high.elf: $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -o $@ $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/entry-high.o
 
-$(BUILD)/guests/flat.bin: tests/guests/flat.asm tests/guests/puts.inc | $(BUILD)/.deps-build
+$(BUILD)/guests/%.bin: tests/guests/%.asm tests/guests/puts.inc | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) -f bin -Itests/guests/ -Werror -o $@ $<

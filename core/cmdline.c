@@ -119,6 +119,14 @@ static bool apply(char *key, char *val, struct hv_options *o)
 		return false;
 	if (streq(key, "serial"))
 		return parse_serial(val, o);
+	if (streq(key, "debug_bad_guest")) {
+		unsigned i = 0;
+
+		for (; val[i] && i + 1 < sizeof(o->debug_bad_guest); i++)
+			o->debug_bad_guest[i] = val[i];
+		o->debug_bad_guest[i] = '\0';
+		return !val[i];
+	}
 	if (streq(key, "loglevel") && lookup(levels, val, &v))
 		o->loglevel = (enum log_level)v;
 	else if (streq(key, "on_idle") && lookup(actions, val, &v)) {

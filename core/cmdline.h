@@ -9,6 +9,8 @@
  *                              stack overflows the stack into its guard page
  *   debug_fault=double_free|foreign_free  free memory wrongly on purpose
  *   debug_fault=triple         triple-fault the CPU (tests tools/boot)
+ *   debug_bad_guest=NAME       give partition NAME an invalid entry state (tests
+ *                              the VM-entry failure path)
  */
 #ifndef CORE_CMDLINE_H
 #define CORE_CMDLINE_H
@@ -33,6 +35,7 @@ struct hv_options {
 	bool on_idle_set;   /* given on the command line (it beats the config) */
 	enum hv_action on_panic;
 	enum debug_fault debug_fault;
+	char debug_bad_guest[32]; /* partition whose entry state is broken on purpose */
 };
 
 /* Fills opts from cmdline. Unknown or malformed options are reported into

@@ -65,7 +65,7 @@ static void handle_cpuid(struct vcpu *v)
 
 	if (leaf == CPUID_HV_LEAF) {
 		/* "hvmicrohyper" as EBX, ECX, EDX, like KVM's "KVMKVMKVM". */
-		r = (struct cpuid_regs){ CPUID_HV_LEAF, 0x6d207668, 0x6f726369, 0x72657079 };
+		r = (struct cpuid_regs){ CPUID_HV_LEAF, 0x696d7668, 0x686f7263, 0x72657079 };
 	} else {
 		r = cpuid(leaf, sub);
 		if (leaf == 1)
@@ -89,11 +89,11 @@ bool exit_handle(struct vcpu *v, const struct vm_exit *e)
 	case VMEXIT_IO:
 		if (!handle_io(v, e))
 			return false;
-		ops->vcpu_skip(v, e->insn_len);
+		ops->vcpu_skip(v, e->rip, e->insn_len);
 		return true;
 	case VMEXIT_CPUID:
 		handle_cpuid(v);
-		ops->vcpu_skip(v, e->insn_len);
+		ops->vcpu_skip(v, e->rip, e->insn_len);
 		return true;
 	case VMEXIT_HLT:
 		/* No virtual interrupts yet: a halted vCPU never wakes. */

@@ -3,6 +3,7 @@
 #include "arch/x86/layout.h"
 #include "arch/x86/percpu.h"
 #include "core/fmt.h"
+#include "core/hv.h"
 #include "core/loader.h"
 #include "core/log.h"
 #include "core/panic.h"
@@ -165,6 +166,26 @@ static bool build_slat(struct partition *p, char *err)
 	return true;
 }
 
+static bool same(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+/* debug_bad_guest=NAME: CR0.PG without PE is refused by every VM entry
+ * (SDM Vol. 3C 27.3.1.1), so that partition's first entry fails. */
+static void maybe_break_state(struct partition *p)
+{
+	if (!hv_opts.debug_bad_guest[0] || !same(hv_opts.debug_bad_guest, p->cfg->name))
+		return;
+	log_info("partition %s: debug_bad_guest: entry state broken on purpose (CR0.PG without PE)",
+		 p->cfg->name);
+	p->boot_state.cr0 = (p->boot_state.cr0 & ~VCPU_CR0_PE) | VCPU_CR0_PG;
+}
+
 static bool build(const struct boot_info *bi, struct partition *p, char *err)
 {
 	enum gspace_status gs = gspace_create(&p->mem, p->cfg->memory);
@@ -173,8 +194,10 @@ static bool build(const struct boot_info *bi, struct partition *p, char *err)
 		fmt_snprintf(err, ERR_MAX, "guest memory: %s", gspace_status_str(gs));
 		return false;
 	}
-	if (load_image(bi, p, err) && build_slat(p, err))
+	if (load_image(bi, p, err) && build_slat(p, err)) {
+		maybe_break_state(p);
 		return true;
+	}
 	if (p->has_slat)
 		slat_destroy(&p->slat);
 	gspace_destroy(&p->mem);

@@ -35,8 +35,8 @@ struct virt_ops {
 			 uint16_t tag);
 	/* Runs v on this CPU until the next exit, decoded into *e. */
 	void (*vcpu_run)(struct vcpu *v, struct vm_exit *e);
-	/* Moves v's RIP past the exiting instruction. */
-	void (*vcpu_skip)(struct vcpu *v, unsigned len);
+	/* Sets v's RIP past the exiting instruction at rip (from the exit). */
+	void (*vcpu_skip)(struct vcpu *v, uint64_t rip, unsigned len);
 };
 
 extern const struct virt_ops vmx_ops;

@@ -40,7 +40,7 @@ struct vm_exit;
 /* vmx/vmx_vcpu.c: the vCPU half of vmx_ops (core/virt.h documents them). */
 int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root, uint16_t tag);
 void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e);
-void vmx_vcpu_skip(struct vcpu *v, unsigned len);
+void vmx_vcpu_skip(struct vcpu *v, uint64_t rip, unsigned len);
 
 /* Enters VMX operation on this CPU (idempotent); does not log. */
 enum vmx_on_status vmx_cpu_on(unsigned cpu);

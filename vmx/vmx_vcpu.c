@@ -172,6 +172,9 @@ static bool write_guest(const struct vcpu_state *s, uint32_t *bad)
 	return write_all(fv, sizeof(fv) / sizeof(fv[0]), bad);
 }
 
+/* The VMCS current on each CPU: VMPTRLD only when another one was. */
+static uint64_t current_vmcs[MAX_CPUS];
+
 int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root,
 			 uint16_t tag)
 {
@@ -186,6 +189,8 @@ int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 	r = vmclear(pa);
 	if (r == VMX_OK)
 		r = vmptrld(pa);
+	if (r == VMX_OK)
+		current_vmcs[this_cpu()->cpu_id] = pa;
 	if (r != VMX_OK) {
 		log_err("vmx: VMCLEAR/VMPTRLD failed (%s)",
 			r == VMX_FAIL_VALID ? vmx_insn_error_name(vmx_insn_error()) : "VMfailInvalid");
@@ -214,9 +219,10 @@ static uint64_t rd(uint32_t field)
 	return v;
 }
 
+/* Reads only what the exit needs: each VMREAD is part of the exit cost. */
 static void decode(struct vm_exit *e)
 {
-	uint64_t reason = rd(VMCS_EXIT_REASON), q = rd(VMCS_EXIT_QUALIFICATION);
+	uint64_t reason = rd(VMCS_EXIT_REASON), q;
 
 	*e = (struct vm_exit){ .code = reason & 0xffff, .rip = rd(VMCS_GUEST_RIP),
 			       .insn_len = (unsigned)rd(VMCS_EXIT_INSTR_LEN) };
@@ -241,6 +247,7 @@ static void decode(struct vm_exit *e)
 	case VMX_EXIT_CPUID: e->kind = VMEXIT_CPUID; return;
 	case VMX_EXIT_HLT: e->kind = VMEXIT_HLT; return;
 	case VMX_EXIT_IO:
+		q = rd(VMCS_EXIT_QUALIFICATION);
 		e->kind = VMEXIT_IO;
 		e->io.port = (uint16_t)IO_QUAL_PORT(q);
 		e->io.size = (uint8_t)IO_QUAL_SIZE(q);
@@ -248,6 +255,7 @@ static void decode(struct vm_exit *e)
 		e->io.string = q & IO_QUAL_STRING;
 		return;
 	case VMX_EXIT_EPT_VIOLATION:
+		q = rd(VMCS_EXIT_QUALIFICATION);
 		e->kind = VMEXIT_SLAT_FAULT;
 		e->fault = (struct slat_fault){ .gpa = rd(VMCS_GUEST_PHYS_ADDR),
 						.read = q & EPT_QUAL_READ,
@@ -264,11 +272,16 @@ static void decode(struct vm_exit *e)
 
 void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
+	unsigned cpu = this_cpu()->cpu_id;
 	int r;
 
-	if (vmptrld(v->arch_page) != VMX_OK) {
-		*e = (struct vm_exit){ .kind = VMEXIT_ENTRY_FAILED, .detail = "VMPTRLD failed" };
-		return;
+	if (current_vmcs[cpu] != v->arch_page) {
+		if (vmptrld(v->arch_page) != VMX_OK) {
+			*e = (struct vm_exit){ .kind = VMEXIT_ENTRY_FAILED,
+					       .detail = "VMPTRLD failed" };
+			return;
+		}
+		current_vmcs[cpu] = v->arch_page;
 	}
 	r = vmx_enter(&v->regs, v->launched);
 	if (r) {
@@ -281,9 +294,9 @@ void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	decode(e);
 }
 
-void vmx_vcpu_skip(struct vcpu *v, unsigned len)
+void vmx_vcpu_skip(struct vcpu *v, uint64_t rip, unsigned len)
 {
 	(void)v;
-	if (vmwrite(VMCS_GUEST_RIP, rd(VMCS_GUEST_RIP) + len) != VMX_OK)
+	if (vmwrite(VMCS_GUEST_RIP, rip + len) != VMX_OK)
 		log_err("vmx: VMWRITE of the guest RIP failed");
 }

@@ -1,0 +1,32 @@
+# Partitions run under VMX (Bochs: QEMU's TCG has no VMX). On 2 CPUs, cpuid
+# pinned to CPU 1 runs beside the others on CPU 0: the faulting (oob), the
+# triple-faulting and the broken-state (debug_bad_guest) partitions must be
+# stopped with their line while the others finish; then the machine powers
+# off. The same on Ivy Bridge (no 1 GiB EPT pages: 2 MiB leaves).
+
+tools/mkimage --timeout 0 --cmdline "on_idle=poweroff debug_bad_guest=badstate" tests/configs/run.cfg \
+	"$TEST_OUT/run.iso" build/guests/*.bin build/guests/*.elf >/dev/null
+
+run_checks() { # run_checks NAME
+	local n=$1
+	expect_ready $n 2 256 vmx
+	expect_log $n "^partition cpuid: running on cpu 1$"
+	expect_log $n "^\[cpuid\] cpuid: PASS: VMX hidden, hypervisor bit set, signature hvmicrohyper$"
+	expect_log $n "^\[cpuid\] cpuid: 1000 round trips took [0-9]+ TSC ticks, [0-9]+ each$"
+	expect_log $n "^partition oob: stopped: access outside its memory: GPA 0x10000000 \(read\) at rip 0x[0-9a-f]+$"
+	expect_log $n "^partition triple: stopped: triple fault at rip 0x[0-9a-f]+$"
+	expect_log $n "^partition badstate: stopped: VM entry failed: invalid guest state$"
+	expect_log $n "^\[mb1\] mb1: hello from a Multiboot1 kernel$"
+	expect_log $n "^partition mb1: stopped: vCPU 0 halted at rip 0x[0-9a-f]+$"
+	expect_log $n "^partition mb1: exits io=[1-9][0-9]* cpuid=0 hlt=1 "
+	expect_log $n "^hv: all 5 partitions stopped$"
+	check "$n: no guest reported FAIL" "$(grep -a 'FAIL' "$BOOT_LOG" | head -n 1)" bash -c "! grep -aq FAIL '$BOOT_LOG'"
+}
+
+boot run-skylake bochs-intel "$TEST_OUT/run.iso" --cpus 2 --timeout 300
+run_checks run-skylake
+expect_log run-skylake "^slat: cpuid 1G=0 2M=4 4K=0 \(vmx\)$"
+
+boot run-ivybridge bochs-intel "$TEST_OUT/run.iso" --cpus 2 --timeout 300 --cpu corei7_ivy_bridge_3770k
+run_checks run-ivybridge
+expect_log run-ivybridge "^virt: vmx: .* ept-1g=no "
