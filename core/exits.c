@@ -3,6 +3,7 @@
 #include "core/exits.h"
 
 #include "arch/x86/cpu.h"
+#include "core/hypercall.h"
 #include "core/log.h"
 #include "core/partition.h"
 #include "core/virt.h"
@@ -15,9 +16,10 @@
 #define CPUID_FEAT_HV    (1u << 31) /* "hypervisor present" */
 #define CPUID_HV_LEAF    0x40000000u
 
-/* The partition's console: its virtual COM1 transmit register, shown on the
- * host console a line at a time, prefixed by the partition's name. */
-static void uart_out(struct partition *p, uint8_t c)
+/* The partition's console (its virtual COM1 transmit register and the
+ * console hypercall), shown on the host console a line at a time, prefixed
+ * by the partition's name. */
+void partition_console_putc(struct partition *p, uint8_t c)
 {
 	if (c == '\r')
 		return;
@@ -50,7 +52,7 @@ static bool handle_io(struct vcpu *v, const struct vm_exit *e)
 			p->io_unclaimed++;
 		v->regs.rax = (v->regs.rax & ~mask) | (val & mask);
 	} else if (uart && e->io.port == UART_BASE) {
-		uart_out(p, (uint8_t)v->regs.rax);
+		partition_console_putc(p, (uint8_t)v->regs.rax);
 	} else if (!uart) {
 		p->io_unclaimed++; /* dropped */
 	}
@@ -77,6 +79,27 @@ static void handle_cpuid(struct vcpu *v)
 	v->regs.rdx = r.edx;
 }
 
+/* MSRs a partition may read: everything else (and every write) gets #GP,
+ * as on a CPU without that MSR. EFER and PAT live in the VMCS/VMCB. */
+#define MSR_IA32_TSC 0x10
+#define VEC_GP       13
+
+static bool handle_msr(struct vcpu *v, const struct vm_exit *e)
+{
+	uint32_t msr = (uint32_t)v->regs.rcx;
+
+	if (e->kind == VMEXIT_RDMSR && msr == MSR_IA32_TSC) {
+		uint64_t t = rdtsc();
+
+		v->regs.rax = (uint32_t)t;
+		v->regs.rdx = t >> 32;
+		return true;
+	}
+	v->part->msr_gp++;
+	virt_active()->vcpu_inject(v, VEC_GP, true, 0);
+	return false; /* the instruction did not complete: RIP stays */
+}
+
 bool exit_handle(struct vcpu *v, const struct vm_exit *e)
 {
 	const struct virt_ops *ops = virt_active();
@@ -93,6 +116,16 @@ bool exit_handle(struct vcpu *v, const struct vm_exit *e)
 		return true;
 	case VMEXIT_CPUID:
 		handle_cpuid(v);
+		ops->vcpu_skip(v, e->rip, e->insn_len);
+		return true;
+	case VMEXIT_RDMSR:
+	case VMEXIT_WRMSR:
+		if (handle_msr(v, e))
+			ops->vcpu_skip(v, e->rip, e->insn_len);
+		return true;
+	case VMEXIT_HYPERCALL:
+		if (!hypercall(v))
+			return false;
 		ops->vcpu_skip(v, e->rip, e->insn_len);
 		return true;
 	case VMEXIT_HLT:

@@ -29,10 +29,14 @@ struct partition {
 	unsigned con_len;
 	uint64_t exits[VMEXIT_OTHER + 1];
 	uint64_t io_unclaimed;
+	uint64_t msr_gp;              /* RDMSR/WRMSR answered with #GP */
 };
 
 extern struct partition parts[CONFIG_MAX_PARTITIONS];
 extern unsigned nparts;
+
+/* One byte of p's console output (virtual COM1 or hypercall). */
+void partition_console_putc(struct partition *p, uint8_t c);
 
 /* Stops p for good with one line saying why, then its exit counts. */
 void partition_stop(struct partition *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -36,12 +36,14 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 		p->con_len = 0;
 	}
 	log_info("partition %s: stopped: %s", p->cfg->name, why);
-	log_info("partition %s: exits io=%lu cpuid=%lu hlt=%lu nmi=%lu slat=%lu other=%lu; "
-		 "unclaimed ports %lu", p->cfg->name, p->exits[VMEXIT_IO], p->exits[VMEXIT_CPUID],
+	log_info("partition %s: exits io=%lu cpuid=%lu msr=%lu hypercall=%lu hlt=%lu nmi=%lu "
+		 "slat=%lu other=%lu; unclaimed ports %lu, MSR #GPs %lu", p->cfg->name,
+		 p->exits[VMEXIT_IO], p->exits[VMEXIT_CPUID],
+		 p->exits[VMEXIT_RDMSR] + p->exits[VMEXIT_WRMSR], p->exits[VMEXIT_HYPERCALL],
 		 p->exits[VMEXIT_HLT], p->exits[VMEXIT_NMI], p->exits[VMEXIT_SLAT_FAULT],
 		 p->exits[VMEXIT_OTHER] + p->exits[VMEXIT_TRIPLE_FAULT] +
 			 p->exits[VMEXIT_ENTRY_FAILED],
-		 p->io_unclaimed);
+		 p->io_unclaimed, p->msr_gp);
 	__atomic_store_n(&p->stopped, true, __ATOMIC_RELEASE);
 }
 

@@ -28,6 +28,9 @@ enum vm_exit_kind {
 	VMEXIT_IO,          /* port I/O: io.port, io.size, io.in */
 	VMEXIT_HLT,
 	VMEXIT_CPUID,
+	VMEXIT_RDMSR,       /* MSR number in regs.rcx */
+	VMEXIT_WRMSR,       /* MSR number in regs.rcx, value in edx:eax */
+	VMEXIT_HYPERCALL,   /* VMCALL / VMMCALL: docs/hypercalls.md */
 	VMEXIT_SLAT_FAULT,  /* EPT violation / nested page fault: fault */
 	VMEXIT_TRIPLE_FAULT,
 	VMEXIT_NMI,         /* a host NMI arrived while the guest ran (handled) */

@@ -37,6 +37,9 @@ struct virt_ops {
 	void (*vcpu_run)(struct vcpu *v, struct vm_exit *e);
 	/* Sets v's RIP past the exiting instruction at rip (from the exit). */
 	void (*vcpu_skip)(struct vcpu *v, uint64_t rip, unsigned len);
+	/* Delivers hardware exception `vector` (with error code if has_error)
+	 * to v at its next entry. */
+	void (*vcpu_inject)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 };
 
 extern const struct virt_ops vmx_ops;

@@ -144,6 +144,25 @@ bool gspace_zero(const struct gspace *g, uint64_t gpa, uint64_t len)
 	return copy_in(g, gpa, NULL, len);
 }
 
+bool gspace_read(const struct gspace *g, uint64_t gpa, void *dst, uint64_t len)
+{
+	uint8_t *out = dst;
+
+	if (!is_ram(g, gpa, len))
+		return false;
+	while (len) {
+		const struct gpiece *p = piece_at(g, gpa);
+		uint64_t off = gpa - p->gpa, n = p->len - off;
+
+		n = n < len ? n : len;
+		memcpy(out, phys_to_virt(p->hpa + off), n);
+		out += n;
+		gpa += n;
+		len -= n;
+	}
+	return true;
+}
+
 const char *gspace_status_str(enum gspace_status s)
 {
 	switch (s) {

@@ -60,5 +60,9 @@ __attribute__((warn_unused_result)) bool gspace_write(const struct gspace *g, ui
 						      const void *src, uint64_t len);
 __attribute__((warn_unused_result)) bool gspace_zero(const struct gspace *g, uint64_t gpa,
 						     uint64_t len);
+/* Copies guest RAM [gpa, gpa + len) out to dst; false (nothing copied)
+ * unless the whole range is this partition's RAM. */
+__attribute__((warn_unused_result)) bool gspace_read(const struct gspace *g, uint64_t gpa,
+						     void *dst, uint64_t len);
 
 #endif

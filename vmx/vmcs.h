@@ -24,6 +24,7 @@ enum vmcs_field {
 	VMCS_CR3_TARGET_COUNT = 0x400a, VMCS_EXIT_CTLS = 0x400c, VMCS_EXIT_MSR_STORE_COUNT = 0x400e,
 	VMCS_EXIT_MSR_LOAD_COUNT = 0x4010, VMCS_ENTRY_CTLS = 0x4012,
 	VMCS_ENTRY_MSR_LOAD_COUNT = 0x4014, VMCS_ENTRY_INTR_INFO = 0x4016,
+	VMCS_ENTRY_EXCEPTION_ERROR = 0x4018,
 	VMCS_PROC_CTLS2 = 0x401e,
 	VMCS_VM_INSTRUCTION_ERROR = 0x4400, VMCS_EXIT_REASON = 0x4402,
 	VMCS_EXIT_INTR_INFO = 0x4404, VMCS_EXIT_INSTR_LEN = 0x440c,
@@ -75,6 +76,11 @@ _Static_assert(VMCS_WIDTH(VMCS_HOST_RIP) == 3, "natural-width field");
 #define EXIT_LOAD_EFER           (1u << 21)
 #define ENTRY_LOAD_EFER          (1u << 15)
 
+/* VM-entry interruption information, SDM Vol. 3C 25.8.3 */
+#define ENTRY_INTR_VALID         (1u << 31)
+#define ENTRY_INTR_HW_EXCEPTION  (3u << 8)
+#define ENTRY_INTR_DELIVER_ERROR (1u << 11)
+
 /* EPT pointer, SDM Vol. 3C 25.6.11: WB memory type, 4-level walk. */
 #define EPTP_WB                  6ull
 #define EPTP_WALK_4              (3ull << 3)
@@ -85,6 +91,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_TRIPLE_FAULT = 2,
 	VMX_EXIT_CPUID = 10,
 	VMX_EXIT_HLT = 12,
+	VMX_EXIT_VMCALL = 18,
 	VMX_EXIT_IO = 30,
 	VMX_EXIT_RDMSR = 31,
 	VMX_EXIT_WRMSR = 32,

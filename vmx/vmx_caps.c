@@ -74,4 +74,5 @@ const struct virt_ops vmx_ops = {
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_run = vmx_vcpu_run,
 	.vcpu_skip = vmx_vcpu_skip,
+	.vcpu_inject = vmx_vcpu_inject,
 };

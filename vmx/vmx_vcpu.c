@@ -245,6 +245,9 @@ static void decode(struct vm_exit *e)
 		return;
 	case VMX_EXIT_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; return;
 	case VMX_EXIT_CPUID: e->kind = VMEXIT_CPUID; return;
+	case VMX_EXIT_RDMSR: e->kind = VMEXIT_RDMSR; return;
+	case VMX_EXIT_WRMSR: e->kind = VMEXIT_WRMSR; return;
+	case VMX_EXIT_VMCALL: e->kind = VMEXIT_HYPERCALL; return;
 	case VMX_EXIT_HLT: e->kind = VMEXIT_HLT; return;
 	case VMX_EXIT_IO:
 		q = rd(VMCS_EXIT_QUALIFICATION);
@@ -292,6 +295,18 @@ void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	}
 	v->launched = true;
 	decode(e);
+}
+
+void vmx_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	uint32_t info = ENTRY_INTR_VALID | ENTRY_INTR_HW_EXCEPTION | vector;
+
+	(void)v;
+	if (has_error)
+		info |= ENTRY_INTR_DELIVER_ERROR;
+	if (vmwrite(VMCS_ENTRY_INTR_INFO, info) != VMX_OK ||
+	    (has_error && vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, error) != VMX_OK))
+		log_err("vmx: VMWRITE of the event to inject failed");
 }
 
 void vmx_vcpu_skip(struct vcpu *v, uint64_t rip, unsigned len)

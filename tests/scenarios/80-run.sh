@@ -2,7 +2,8 @@
 # pinned to CPU 1 runs beside the others on CPU 0: the faulting (oob), the
 # triple-faulting and the broken-state (debug_bad_guest) partitions must be
 # stopped with their line while the others finish; then the machine powers
-# off. The same on Ivy Bridge (no 1 GiB EPT pages: 2 MiB leaves).
+# off. hcall exercises hypercalls, an unclaimed port and an unknown MSR.
+# The same on Ivy Bridge (no 1 GiB EPT pages: 2 MiB leaves).
 
 tools/mkimage --timeout 0 --cmdline "on_idle=poweroff debug_bad_guest=badstate" tests/configs/run.cfg \
 	"$TEST_OUT/run.iso" build/guests/*.bin build/guests/*.elf >/dev/null
@@ -18,8 +19,14 @@ run_checks() { # run_checks NAME
 	expect_log $n "^partition badstate: stopped: VM entry failed: invalid guest state$"
 	expect_log $n "^\[mb1\] mb1: hello from a Multiboot1 kernel$"
 	expect_log $n "^partition mb1: stopped: vCPU 0 halted at rip 0x[0-9a-f]+$"
-	expect_log $n "^partition mb1: exits io=[1-9][0-9]* cpuid=0 hlt=1 "
-	expect_log $n "^hv: all 5 partitions stopped$"
+	expect_log $n "^partition mb1: exits io=[1-9][0-9]* cpuid=0 msr=0 hypercall=0 hlt=1 "
+	expect_log $n "^\[hcall\] hcall: PASS: console hypercall$"
+	expect_log $n "^\[hcall\] hcall: PASS: unknown call returns -1$"
+	expect_log $n "^\[hcall\] port: PASS: an unclaimed port reads all ones$"
+	expect_log $n "^\[hcall\] msr: PASS: #GP on an unknown MSR$"
+	expect_log $n "^partition hcall: stopped: exited with code 7$"
+	expect_log $n "^partition hcall: exits .* msr=1 hypercall=3 .*; unclaimed ports 2, MSR #GPs 1$"
+	expect_log $n "^hv: all 6 partitions stopped$"
 	check "$n: no guest reported FAIL" "$(grep -a 'FAIL' "$BOOT_LOG" | head -n 1)" bash -c "! grep -aq FAIL '$BOOT_LOG'"
 }
 

@@ -1,0 +1,24 @@
+/* Hypercalls (VMCALL on Intel, VMMCALL on AMD): the ABI of docs/hypercalls.md.
+ * RAX selects the call, RBX/RCX/RDX are its arguments, RAX gets the result. */
+#ifndef CORE_HYPERCALL_H
+#define CORE_HYPERCALL_H
+
+#include <stdbool.h>
+
+#include "core/vcpu.h"
+
+enum hypercall {
+	HC_CONSOLE_WRITE = 0, /* RBX = GPA of the text, RCX = length (<= HC_CONSOLE_MAX) */
+	HC_YIELD = 1,         /* give the CPU up (no-op until the scheduler) */
+	HC_EXIT = 2,          /* stop this partition; RBX = exit code */
+};
+
+#define HC_CONSOLE_MAX 1024
+#define HC_OK          0
+#define HC_ENOSYS      (-1ll) /* unknown call */
+#define HC_EINVAL      (-2ll) /* bad argument (length, address outside its RAM) */
+
+/* Runs the call in v's registers; false when v stopped (HC_EXIT). */
+bool hypercall(struct vcpu *v);
+
+#endif
