@@ -26,7 +26,8 @@ static const char *const key_names[CONFIG_KEY_COUNT + 1] = {
 	[CONFIG_KEY_FORMAT] = "format",   [CONFIG_KEY_LOAD] = "load",
 	[CONFIG_KEY_ENTRY] = "entry",     [CONFIG_KEY_CMDLINE] = "cmdline",
 	[CONFIG_KEY_MODULES] = "modules", [CONFIG_KEY_UART] = "uart",
-	[CONFIG_KEY_ON_STOP] = "on_stop", [KEY_ON_ALL_STOPPED] = "on_all_stopped",
+	[CONFIG_KEY_ON_STOP] = "on_stop", [CONFIG_KEY_DEBUG_EXIT] = "debug_exit",
+	[KEY_ON_ALL_STOPPED] = "on_all_stopped",
 };
 
 /* The keys whose value is one of a few words (vals ends with a NULL name). */
@@ -267,6 +268,11 @@ static void set_value(struct parser *ps, unsigned k, struct span v)
 			report(ps, "cmdline too long (at most %u characters)", CONFIG_CMDLINE_MAX - 1);
 	} else if (k == CONFIG_KEY_MODULES) {
 		split_list(ps, v, module_item);
+	} else if (k == CONFIG_KEY_DEBUG_EXIT) {
+		if (span_uint(v, &n) && n && n <= UINT16_MAX)
+			p->debug_exit = (uint16_t)n;
+		else
+			report(ps, "bad port '%s' for debug_exit (1 to 0xffff)", quote(ps, v));
 	}
 }
 

@@ -31,7 +31,7 @@
 enum config_key {
 	CONFIG_KEY_CPUS, CONFIG_KEY_VCPUS, CONFIG_KEY_MEMORY, CONFIG_KEY_IMAGE, CONFIG_KEY_FORMAT,
 	CONFIG_KEY_LOAD, CONFIG_KEY_ENTRY, CONFIG_KEY_CMDLINE, CONFIG_KEY_MODULES, CONFIG_KEY_UART,
-	CONFIG_KEY_ON_STOP, CONFIG_KEY_COUNT,
+	CONFIG_KEY_ON_STOP, CONFIG_KEY_DEBUG_EXIT, CONFIG_KEY_COUNT,
 };
 
 enum part_format { PART_FORMAT_FLAT, PART_FORMAT_MULTIBOOT1, PART_FORMAT_MULTIBOOT2 };
@@ -60,6 +60,7 @@ struct part_config {
 	unsigned nmodules;
 	enum part_uart uart;
 	enum part_on_stop on_stop;
+	uint16_t debug_exit;            /* isa-debug-exit port, 0: none */
 };
 
 struct config_problem {

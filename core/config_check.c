@@ -248,6 +248,8 @@ int config_plan_line(const struct part_config *p, char *buf, size_t size)
 		append(buf, size, &n, "%s%s", i ? "," : " modules=", p->modules[i]);
 	append(buf, size, &n, " uart=%s on_stop=%s", config_uart_name(p->uart),
 	       config_on_stop_name(p->on_stop));
+	if (p->debug_exit)
+		append(buf, size, &n, " debug_exit=0x%x", p->debug_exit);
 	if (p->cmdline[0])
 		append(buf, size, &n, " cmdline=\"%s\"", p->cmdline);
 	return (int)n;

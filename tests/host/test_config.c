@@ -116,6 +116,23 @@ static const char full_example[] =
 	"entry = 0x100010\n"
 	"uart = none\n";
 
+/* debug_exit: the port is kept and shown in the plan. */
+static void test_debug_exit(void)
+{
+	static const char text[] = "[partition a]\ncpus = 0\nmemory = 64M\nimage = flat.bin\n"
+				   "format = flat\nload = 0x100000\ndebug_exit = 0xf4\n";
+	struct part_config *a;
+	char plan[512];
+
+	CHECK(run(text) == 1 && nmsgs == 0, "debug_exit config: %s", msgs);
+	a = part("a");
+	CHECK(a && a->debug_exit == 0xf4, "debug_exit port");
+	if (a) {
+		config_plan_line(a, plan, sizeof(plan));
+		CHECK(strstr(plan, " debug_exit=0xf4"), "plan shows debug_exit: %s", plan);
+	}
+}
+
 static void test_full_example(void)
 {
 	struct part_config *w, *t;
@@ -303,6 +320,9 @@ static const struct {
 	{ "[partition a]\nvcpus = 2x\n", "config: line 2: bad vcpus '2x' (1 to 64)" },
 	{ FLAT "load = 0xZZ\n", "config: line 6: bad address '0xZZ' for load" },
 	{ FLAT "load = 0x\n", "config: line 6: bad address '0x' for load" },
+	{ FLAT "load = 0x1000\ndebug_exit = 0\n", "config: line 7: bad port '0' for debug_exit (1 to 0xffff)" },
+	{ FLAT "load = 0x1000\ndebug_exit = 0x10000\n",
+	  "config: line 7: bad port '0x10000' for debug_exit (1 to 0xffff)" },
 	{ FLAT "load = 0x1000\nentry = 1 2\n", "config: line 7: bad address '1 2' for entry" },
 	{ BASE "modules = data.bin,,initrd.img\n",
 	  "config: line 6: empty module name in 'data.bin,,initrd.img'" },
@@ -606,5 +626,6 @@ int main(void)
 	test_len();
 	test_check_image();
 	test_helpers();
+	test_debug_exit();
 	return check_summary();
 }
