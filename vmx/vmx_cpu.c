@@ -16,10 +16,16 @@
 #define MSR_VMX_CR4_FIXED0  0x488
 #define MSR_VMX_CR4_FIXED1  0x489
 #define VMX_BASIC_REVISION  0x7fffffffull
+#define MSR_VMX_EPT_VPID_CAP 0x48c
+#define CAP_INVEPT          (1ull << 20)
+#define CAP_INVEPT_ALL      (1ull << 26)
+#define CAP_INVVPID         (1ull << 32)
+#define CAP_INVVPID_ALL     (1ull << 42)
 #define CR4_VMXE            (1ul << 13)
 
-/* Physical address of each CPU's VMXON region (0: VMX is off there). */
+/* Each CPU's VMXON region, and whether it is ready for guests. */
 static uint64_t vmxon_region[MAX_CPUS];
+static bool vmx_ready[MAX_CPUS];
 
 static bool feature_control_allows_vmx(void)
 {
@@ -45,6 +51,21 @@ static void apply_fixed_bits(void)
 	write_cr4(cr4);
 }
 
+static bool flush_all_contexts(void)
+{
+	uint64_t cap;
+
+	if (!rdmsr_safe(MSR_VMX_EPT_VPID_CAP, &cap))
+		return true; /* no EPT/VPID: nothing tagged to flush */
+	if ((cap & CAP_INVEPT) && (cap & CAP_INVEPT_ALL) &&
+	    invept(INV_ALL_CONTEXT, 0) != VMX_OK)
+		return false;
+	if ((cap & CAP_INVVPID) && (cap & CAP_INVVPID_ALL) &&
+	    invvpid(INV_ALL_CONTEXT, 0) != VMX_OK)
+		return false;
+	return true;
+}
+
 enum vmx_on_status vmx_cpu_on(unsigned cpu)
 {
 	uint64_t pa;
@@ -52,8 +73,10 @@ enum vmx_on_status vmx_cpu_on(unsigned cpu)
 
 	if (cpu >= MAX_CPUS)
 		return VMX_ON_ENOMEM;
-	if (vmxon_region[cpu])
+	if (vmx_ready[cpu])
 		return VMX_ON_OK;
+	if (vmxon_region[cpu])
+		return VMX_ON_FAILED; /* a previous attempt left VMX unusable here */
 	if (!feature_control_allows_vmx())
 		return VMX_ON_LOCKED;
 	if (pmm_alloc(0, &pa))
@@ -68,5 +91,19 @@ enum vmx_on_status vmx_cpu_on(unsigned cpu)
 		return VMX_ON_FAILED;
 	}
 	vmxon_region[cpu] = pa;
+	/* VMXON does not invalidate guest-physical or VPID-tagged translations
+	 * a previous VMX user of this CPU (firmware, a previous kernel after
+	 * kexec) may have left: flush all of them once before the first entry
+	 * (SDM Vol. 3C 29.4.3.3), so a reused EPTP or VPID starts clean. */
+	if (!flush_all_contexts()) {
+		/* Unusable: leave VMX operation. If even VMXOFF fails the CPU
+		 * stays in it and the region stays allocated (never reused). */
+		if (vmxoff() == VMX_OK) {
+			vmxon_region[cpu] = 0;
+			pmm_free(pa);
+		}
+		return VMX_ON_FAILED;
+	}
+	vmx_ready[cpu] = true;
 	return VMX_ON_OK;
 }

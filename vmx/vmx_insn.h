@@ -86,6 +86,39 @@ __attribute__((warn_unused_result)) static inline enum vmx_result vmxoff(void)
 	return vmx_result(cf, zf);
 }
 
+/* INVEPT / INVVPID types, SDM Vol. 3C 31.3 */
+enum { INV_SINGLE_CONTEXT = 1, INV_ALL_CONTEXT = 2 };
+
+struct inv_desc {
+	uint64_t a, b; /* INVEPT: EPTP, 0; INVVPID: VPID, linear address */
+};
+
+__attribute__((warn_unused_result)) static inline enum vmx_result invept(uint64_t type,
+								       uint64_t eptp)
+{
+	struct inv_desc d = { eptp, 0 };
+	uint8_t cf, zf;
+
+	__asm__ volatile("invept %[d], %[t]\n\t" VMX_RESULT_ASM
+			 : [cf] "=qm"(cf), [zf] "=qm"(zf)
+			 : [d] "m"(d), [t] "r"(type)
+			 : "cc", "memory");
+	return vmx_result(cf, zf);
+}
+
+__attribute__((warn_unused_result)) static inline enum vmx_result invvpid(uint64_t type,
+									uint16_t vpid)
+{
+	struct inv_desc d = { vpid, 0 };
+	uint8_t cf, zf;
+
+	__asm__ volatile("invvpid %[d], %[t]\n\t" VMX_RESULT_ASM
+			 : [cf] "=qm"(cf), [zf] "=qm"(zf)
+			 : [d] "m"(d), [t] "r"(type)
+			 : "cc", "memory");
+	return vmx_result(cf, zf);
+}
+
 /* Name of VM-instruction error number n (SDM Vol. 3C 31.4), "unknown" beyond. */
 const char *vmx_insn_error_name(uint64_t n);
 /* The current VMCS's VM-instruction error, after a VMX_FAIL_VALID. */
