@@ -129,8 +129,16 @@ bool exit_handle(struct vcpu *v, const struct vm_exit *e)
 		if (handle_msr(v, e))
 			ops->vcpu_skip(v, e->rip, e->insn_len);
 		return true;
+	case VMEXIT_EXCEPTION:
+		/* Intercepted only so it cannot loop unseen: the guest's own. */
+		ops->vcpu_inject(v, e->exception.vector, e->exception.has_error, e->exception.error);
+		return true;
 	case VMEXIT_HYPERCALL:
-		if (!hypercall(v))
+		/* From the guest kernel only (ring 0), as KVM does: a guest's
+		 * user programs must not stop the partition. */
+		if (ops->vcpu_cpl(v) != 0)
+			v->regs.rax = (uint64_t)HC_EPERM;
+		else if (!hypercall(v))
 			return false;
 		ops->vcpu_skip(v, e->rip, e->insn_len);
 		return true;

@@ -17,6 +17,7 @@ enum hypercall {
 #define HC_OK          0
 #define HC_ENOSYS      (-1ll) /* unknown call */
 #define HC_EINVAL      (-2ll) /* bad argument (length, address outside its RAM) */
+#define HC_EPERM       (-3ll) /* called from outside the guest kernel (CPL > 0) */
 
 /* Runs the call in v's registers; false when v stopped (HC_EXIT). */
 bool hypercall(struct vcpu *v);

@@ -9,6 +9,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/tsc.h"
 #include "core/exits.h"
 #include "core/fmt.h"
 #include "core/log.h"
@@ -67,11 +68,32 @@ static void run_one(struct partition *p)
 
 void run_this_cpu(void)
 {
-	unsigned me = this_cpu()->cpu_id;
+	struct percpu *self = this_cpu();
+	unsigned me = self->cpu_id;
 
-	for (unsigned i = 0; i < nparts; i++)
-		if (parts[i].cpu == me && !parts[i].stopped)
+	__atomic_store_n(&self->awake, true, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < nparts; i++) {
+		if (parts[i].cpu != me || parts[i].stopped)
+			continue;
+		if (!self->virt_ready)
+			partition_stop(&parts[i], "cpu %u could not enter VMX/SVM operation", me);
+		else
 			run_one(&parts[i]);
+	}
+}
+
+/* NMIs until each AP says it is awake: one could arrive between an AP's
+ * check of run_phase and its HLT and be lost. */
+static void wake_aps(void)
+{
+	for (unsigned c = 1; c < ncpus_online; c++) {
+		for (unsigned tries = 0; tries < 100 && !cpus[c]->awake; tries++) {
+			lapic_send_ipi(cpus[c]->apic_id, ICR_NMI);
+			tsc_delay_us(1000);
+		}
+		if (!cpus[c]->awake)
+			log_warn("run: cpu %u does not wake up; its partitions wait", c);
+	}
 }
 
 /* Physical CPU of a partition: its first pinned one, else CPU 0. */
@@ -96,8 +118,7 @@ bool partitions_run(void)
 		parts[i].vcpu0.part = &parts[i];
 	}
 	__atomic_store_n(&run_phase, true, __ATOMIC_RELEASE);
-	for (unsigned c = 1; c < ncpus_online; c++)
-		lapic_send_ipi(cpus[c]->apic_id, ICR_NMI); /* wake: see hv_ap_main */
+	wake_aps();
 	run_this_cpu();
 	for (unsigned i = 0; i < nparts; i++)
 		while (!__atomic_load_n(&parts[i].stopped, __ATOMIC_ACQUIRE))

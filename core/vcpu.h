@@ -31,6 +31,7 @@ enum vm_exit_kind {
 	VMEXIT_RDMSR,       /* MSR number in regs.rcx */
 	VMEXIT_WRMSR,       /* MSR number in regs.rcx, value in edx:eax */
 	VMEXIT_HYPERCALL,   /* VMCALL / VMMCALL: docs/hypercalls.md */
+	VMEXIT_EXCEPTION,   /* an intercepted guest exception: exception */
 	VMEXIT_SLAT_FAULT,  /* EPT violation / nested page fault: fault */
 	VMEXIT_TRIPLE_FAULT,
 	VMEXIT_NMI,         /* a host NMI arrived while the guest ran (handled) */
@@ -56,6 +57,11 @@ struct vm_exit {
 		bool string;
 	} io;
 	struct slat_fault fault;
+	struct {
+		uint8_t vector;
+		bool has_error;
+		uint32_t error;
+	} exception;
 	const char *detail;   /* a name for ENTRY_FAILED / OTHER, may be NULL */
 };
 

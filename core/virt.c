@@ -1,6 +1,7 @@
 #include "core/virt.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "core/log.h"
 
 static const struct virt_ops *active;
@@ -23,9 +24,12 @@ void virt_init(void)
 	else if (!active)
 		log_warn("virt: hardware virtualization is not usable (see above): no partition "
 			 "can run");
-	if (active && !active->cpu_prepare())
+	if (!active)
+		return;
+	this_cpu()->virt_ready = active->cpu_prepare();
+	if (!this_cpu()->virt_ready)
 		log_warn("virt: %s: the boot CPU could not be prepared", active->name);
-	else if (active)
+	else
 		log_info("virt: %s: boot CPU prepared for guests", active->name);
 }
 

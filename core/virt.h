@@ -40,6 +40,8 @@ struct virt_ops {
 	/* Delivers hardware exception `vector` (with error code if has_error)
 	 * to v at its next entry. */
 	void (*vcpu_inject)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+	/* v's current privilege level (0-3). */
+	unsigned (*vcpu_cpl)(struct vcpu *v);
 };
 
 extern const struct virt_ops vmx_ops;

@@ -75,4 +75,5 @@ const struct virt_ops vmx_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.vcpu_skip = vmx_vcpu_skip,
 	.vcpu_inject = vmx_vcpu_inject,
+	.vcpu_cpl = vmx_vcpu_cpl,
 };

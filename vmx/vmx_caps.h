@@ -42,6 +42,7 @@ int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e);
 void vmx_vcpu_skip(struct vcpu *v, uint64_t rip, unsigned len);
 void vmx_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+unsigned vmx_vcpu_cpl(struct vcpu *v);
 
 /* Enters VMX operation on this CPU (idempotent); does not log. */
 enum vmx_on_status vmx_cpu_on(unsigned cpu);

@@ -8,6 +8,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/layout.h"
 #include "arch/x86/percpu.h"
+#include <stddef.h>
+
 #include "core/log.h"
 #include "core/string.h"
 #include "core/vcpu.h"
@@ -32,6 +34,15 @@
 #define INTR_INFO_VECTOR(x)     ((x) & 0xff)
 #define INTR_INFO_TYPE(x)       (((x) >> 8) & 7)
 #define INTR_TYPE_NMI           2
+#define VEC_DB                  1
+#define VEC_AC                  17
+#define VEC_MC                  18
+#define INTR_INFO_HAS_ERROR     (1u << 11)
+#define INTR_TYPE_HW_EXCEPTION  3
+#define CR_QUAL_NUM(q)          ((q) & 0xf)
+#define CR_QUAL_TYPE(q)         (((q) >> 4) & 3) /* 0: MOV to CR */
+#define CR_QUAL_GPR(q)          (((q) >> 8) & 0xf)
+#define SS_AR_DPL(ar)           (((ar) >> 5) & 3)
 #define EPT_QUAL_READ           (1ull << 0)
 #define EPT_QUAL_WRITE          (1ull << 1)
 #define EPT_QUAL_FETCH          (1ull << 2)
@@ -82,7 +93,11 @@ static bool write_controls(uint64_t slat_root, uint16_t vpid, uint32_t *bad)
 		{ VMCS_EXIT_CTLS, adjust(EXIT_HOST_64BIT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
 					 MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT) },
 		{ VMCS_ENTRY_CTLS, adjust(ENTRY_LOAD_EFER, MSR_VMX_ENTRY, MSR_VMX_TRUE_ENTRY) },
-		{ VMCS_EXCEPTION_BITMAP, 0 },
+		/* #DB and #AC can be made to recur forever during their own
+		 * delivery, with no exit and no NMI getting through (CVE-2015-8104,
+		 * CVE-2015-5307): intercept both and re-inject. #MC belongs to the
+		 * host. */
+		{ VMCS_EXCEPTION_BITMAP, (1u << VEC_DB) | (1u << VEC_AC) | (1u << VEC_MC) },
 		{ VMCS_CR3_TARGET_COUNT, 0 },
 		{ VMCS_EXIT_MSR_STORE_COUNT, 0 },
 		{ VMCS_EXIT_MSR_LOAD_COUNT, 0 },
@@ -172,6 +187,45 @@ static bool write_guest(const struct vcpu_state *s, uint32_t *bad)
 	return write_all(fv, sizeof(fv) / sizeof(fv[0]), bad);
 }
 
+static uint64_t rd(uint32_t field)
+{
+	uint64_t v = 0;
+
+	if (vmread(field, &v) != VMX_OK)
+		log_err("vmx: VMREAD of field 0x%x failed", field);
+	return v;
+}
+
+/* MOV to CR0/CR4 of a bit the host owns (CR0.NE, CR4.VMXE): the guest gets
+ * its value in the read shadow, the CPU the value with the owned bit set.
+ * Handled here, never seen by core/: it is a VMX quirk, not guest policy.
+ * False if the exit is anything else. */
+static bool emulate_cr_write(struct vcpu *v, uint64_t q)
+{
+	static const uint32_t gpr_off[16] = {
+		offsetof(struct vcpu_regs, rax), offsetof(struct vcpu_regs, rcx),
+		offsetof(struct vcpu_regs, rdx), offsetof(struct vcpu_regs, rbx),
+		0 /* RSP: VMCS */, offsetof(struct vcpu_regs, rbp),
+		offsetof(struct vcpu_regs, rsi), offsetof(struct vcpu_regs, rdi),
+		offsetof(struct vcpu_regs, r8), offsetof(struct vcpu_regs, r9),
+		offsetof(struct vcpu_regs, r10), offsetof(struct vcpu_regs, r11),
+		offsetof(struct vcpu_regs, r12), offsetof(struct vcpu_regs, r13),
+		offsetof(struct vcpu_regs, r14), offsetof(struct vcpu_regs, r15),
+	};
+	unsigned cr = CR_QUAL_NUM(q), gpr = CR_QUAL_GPR(q);
+	uint64_t val;
+
+	if (CR_QUAL_TYPE(q) != 0 || (cr != 0 && cr != 4))
+		return false;
+	val = gpr == 4 ? rd(VMCS_GUEST_RSP) :
+			 *(const uint64_t *)((const uint8_t *)&v->regs + gpr_off[gpr]);
+	if (cr == 0)
+		return vmwrite(VMCS_CR0_SHADOW, val) == VMX_OK &&
+		       vmwrite(VMCS_GUEST_CR0, val | CR0_NE) == VMX_OK;
+	return vmwrite(VMCS_CR4_SHADOW, val) == VMX_OK &&
+	       vmwrite(VMCS_GUEST_CR4, val | CR4_VMXE) == VMX_OK;
+}
+
 /* The VMCS current on each CPU: VMPTRLD only when another one was. */
 static uint64_t current_vmcs[MAX_CPUS];
 
@@ -200,7 +254,12 @@ int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 	if (!write_controls(slat_root, tag, &bad) || !write_host(&bad) || !write_guest(s, &bad)) {
 		log_err("vmx: VMWRITE of field 0x%x failed: %s", bad,
 			vmx_insn_error_name(vmx_insn_error()));
-		pmm_free(pa);
+		/* The CPU may cache the current VMCS: clear it before the page
+		 * goes back to the allocator (SDM Vol. 3C 25.11.1). */
+		if (vmclear(pa) == VMX_OK) {
+			current_vmcs[this_cpu()->cpu_id] = 0;
+			pmm_free(pa);
+		}
 		return -1;
 	}
 	v->regs = (struct vcpu_regs){ .rax = s->rax, .rbx = s->rbx, .rcx = s->rcx, .rdx = s->rdx,
@@ -208,15 +267,6 @@ int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 	v->arch_page = pa;
 	v->launched = false;
 	return 0;
-}
-
-static uint64_t rd(uint32_t field)
-{
-	uint64_t v = 0;
-
-	if (vmread(field, &v) != VMX_OK)
-		log_err("vmx: VMREAD of field 0x%x failed", field);
-	return v;
 }
 
 /* Reads only what the exit needs: each VMREAD is part of the exit cost. */
@@ -233,16 +283,26 @@ static void decode(struct vm_exit *e)
 		return;
 	}
 	switch (e->code) {
-	case VMX_EXIT_EXCEPTION_NMI:
-		if (INTR_INFO_TYPE(rd(VMCS_EXIT_INTR_INFO)) == INTR_TYPE_NMI) {
+	case VMX_EXIT_EXCEPTION_NMI: {
+		uint64_t info = rd(VMCS_EXIT_INTR_INFO);
+
+		if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
 			e->kind = VMEXIT_NMI;
 			/* The NMI was meant for the host: take it now (SDM 27.2.2). */
 			__asm__ volatile("int $2");
 			return;
 		}
-		e->kind = VMEXIT_OTHER;
-		e->detail = "guest exception";
+		if (INTR_INFO_VECTOR(info) == VEC_MC) {
+			/* A machine check while the guest ran is the host's. */
+			__asm__ volatile("int $18");
+			return;
+		}
+		e->kind = VMEXIT_EXCEPTION;
+		e->exception.vector = (uint8_t)INTR_INFO_VECTOR(info);
+		e->exception.has_error = info & INTR_INFO_HAS_ERROR;
+		e->exception.error = e->exception.has_error ? (uint32_t)rd(VMCS_EXIT_INTR_ERROR) : 0;
 		return;
+	}
 	case VMX_EXIT_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; return;
 	case VMX_EXIT_CPUID: e->kind = VMEXIT_CPUID; return;
 	case VMX_EXIT_RDMSR: e->kind = VMEXIT_RDMSR; return;
@@ -286,15 +346,21 @@ void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 		}
 		current_vmcs[cpu] = v->arch_page;
 	}
-	r = vmx_enter(&v->regs, v->launched);
-	if (r) {
-		*e = (struct vm_exit){ .kind = VMEXIT_ENTRY_FAILED,
-				       .detail = r == 2 ? vmx_insn_error_name(vmx_insn_error()) :
-							  "VMfailInvalid" };
-		return;
+	for (;;) {
+		r = vmx_enter(&v->regs, v->launched);
+		if (r) {
+			*e = (struct vm_exit){ .kind = VMEXIT_ENTRY_FAILED,
+					       .detail = r == 2 ? vmx_insn_error_name(vmx_insn_error()) :
+								  "VMfailInvalid" };
+			return;
+		}
+		v->launched = true;
+		decode(e);
+		if (e->code != VMX_EXIT_CR_ACCESS || e->kind == VMEXIT_ENTRY_FAILED ||
+		    !emulate_cr_write(v, rd(VMCS_EXIT_QUALIFICATION)))
+			return;
+		vmx_vcpu_skip(v, e->rip, e->insn_len);
 	}
-	v->launched = true;
-	decode(e);
 }
 
 void vmx_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -302,11 +368,21 @@ void vmx_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t er
 	uint32_t info = ENTRY_INTR_VALID | ENTRY_INTR_HW_EXCEPTION | vector;
 
 	(void)v;
+	/* Real mode has no error codes: delivering one there fails the entry
+	 * (SDM Vol. 3C 27.2.1.3). The guest owns CR0.PE. */
+	if (has_error && !(rd(VMCS_GUEST_CR0) & VCPU_CR0_PE))
+		has_error = false;
 	if (has_error)
 		info |= ENTRY_INTR_DELIVER_ERROR;
 	if (vmwrite(VMCS_ENTRY_INTR_INFO, info) != VMX_OK ||
 	    (has_error && vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, error) != VMX_OK))
 		log_err("vmx: VMWRITE of the event to inject failed");
+}
+
+unsigned vmx_vcpu_cpl(struct vcpu *v)
+{
+	(void)v;
+	return SS_AR_DPL(rd(VMCS_GUEST_SS_AR)); /* CPL = SS.DPL (SDM Vol. 3A 5.5) */
 }
 
 void vmx_vcpu_skip(struct vcpu *v, uint64_t rip, unsigned len)

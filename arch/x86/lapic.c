@@ -80,6 +80,9 @@ uint32_t lapic_id(void)
 bool lapic_send_ipi(uint32_t dest, uint32_t icr)
 {
 	if (x2apic) {
+		/* WRMSR to the x2APIC is not serializing: earlier stores must be
+		 * visible before the IPI lands (SDM Vol. 3A 11.12.3). */
+		__asm__ volatile("mfence" ::: "memory");
 		/* One 64-bit write; no delivery status in x2APIC mode. */
 		wrmsr(X2APIC_MSR(REG_ICR_LO), ((uint64_t)dest << 32) | icr);
 		return true;

@@ -10,6 +10,21 @@ start:
 	mov esp, 0x180000
 	lgdt [gdt_ptr]
 	lidt [idt_ptr]
+	; CR0.NE is owned by the hypervisor under VMX: writing it must work and
+	; read back as written (Linux sets it)
+	mov eax, cr0
+	or eax, 1 << 5
+	mov cr0, eax
+	mov ebx, cr0
+	cmp eax, ebx
+	jne fail
+	and eax, ~(1 << 5)
+	mov cr0, eax
+	mov ebx, cr0
+	cmp eax, ebx
+	jne fail
+	mov esi, msg_cr0
+	call puts
 	mov eax, HC_CONSOLE_WRITE
 	mov ebx, msg_hc
 	mov ecx, msg_hc_len
@@ -79,4 +94,5 @@ msg_hc_len  equ $ - msg_hc
 msg_enosys: db "hcall: PASS: unknown call returns -1", 13, 10, 0
 msg_gp:     db "msr: PASS: #GP on an unknown MSR", 13, 10, 0
 msg_port:   db "port: PASS: an unclaimed port reads all ones", 13, 10, 0
+msg_cr0:    db "cr0: PASS: CR0.NE written and read back as the guest set it", 13, 10, 0
 msg_fail:   db "hcall: FAIL", 13, 10, 0

@@ -20,6 +20,7 @@ run_checks() { # run_checks NAME
 	expect_log $n "^\[mb1\] mb1: hello from a Multiboot1 kernel$"
 	expect_log $n "^partition mb1: stopped: vCPU 0 halted at rip 0x[0-9a-f]+$"
 	expect_log $n "^partition mb1: exits io=[1-9][0-9]* cpuid=0 msr=0 hypercall=0 hlt=1 "
+	expect_log $n "^\[hcall\] cr0: PASS: CR0.NE written and read back as the guest set it$"
 	expect_log $n "^\[hcall\] hcall: PASS: console hypercall$"
 	expect_log $n "^\[hcall\] hcall: PASS: unknown call returns -1$"
 	expect_log $n "^\[hcall\] port: PASS: an unclaimed port reads all ones$"
