@@ -9,6 +9,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/scrub.h"
 #include "arch/x86/tsc.h"
 #include "core/exits.h"
 #include "core/fmt.h"
@@ -53,6 +54,9 @@ static void run_one(struct partition *p)
 	const struct virt_ops *ops = virt_active();
 	struct vm_exit e;
 
+	/* Registers VM entry does not load must not show the previous
+	 * partition's values (or the host's). */
+	scrub_guest_visible_state();
 	/* The VPID/ASID tag is the partition's index + 1: tag 0 is the host's. */
 	if (ops->vcpu_init(&p->vcpu0, &p->boot_state, p->slat.root_pa,
 			   (uint16_t)(p - parts + 1))) {

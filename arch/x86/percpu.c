@@ -1,6 +1,7 @@
 #include "arch/x86/percpu.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/scrub.h"
 #include "core/panic.h"
 #include "mm/pmm.h"
 #include "mm/stack.h"
@@ -80,4 +81,5 @@ void percpu_activate(struct percpu *p)
 	__asm__ volatile("ltr %w0" ::"r"((uint16_t)SEL_TSS));
 	wrmsr(MSR_GS_BASE, (uint64_t)p);
 	idt_load();
+	scrub_enable_fx();
 }

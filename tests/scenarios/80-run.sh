@@ -29,7 +29,9 @@ run_checks() { # run_checks NAME
 	expect_log $n "^partition hcall: exits .* msr=1 hypercall=3 .*; unclaimed ports 2, MSR #GPs 1$"
 	expect_log $n "^\[dexit\] dexit: reporting through the debug-exit port$"
 	expect_log $n "^partition dexit: stopped: debug exit with code 33$"
-	expect_log $n "^hv: all 7 partitions stopped$"
+	expect_log $n "^\[dirty\] dirty: left 0x5a5a5a5a in XMM0, ST0, DR0 and CR2$"
+	expect_log $n "^\[clean\] clean: PASS: XMM0, ST0, DR0 and CR2 start clean$"
+	expect_log $n "^hv: all 9 partitions stopped$"
 	check "$n: no guest reported FAIL" "$(grep -a 'FAIL' "$BOOT_LOG" | head -n 1)" bash -c "! grep -aq FAIL '$BOOT_LOG'"
 }
 
