@@ -2,6 +2,7 @@
 #include "svm/svm_caps.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
 #include "core/log.h"
 #include "mm/slat.h"
 
@@ -9,7 +10,7 @@
 
 static bool svm_cpu_prepare(void)
 {
-	return true; /* EFER.SVME is set when the backend starts running guests */
+	return svm_cpu_on(this_cpu()->cpu_id);
 }
 
 static enum virt_status svm_probe(void)
@@ -53,4 +54,9 @@ const struct virt_ops svm_ops = {
 	.cpu_prepare = svm_cpu_prepare,
 	.slat_fmt = &slat_fmt_npt,
 	.slat_max_level = svm_slat_max_level,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_run = svm_vcpu_run,
+	.vcpu_skip = svm_vcpu_skip,
+	.vcpu_inject = svm_vcpu_inject,
+	.vcpu_cpl = svm_vcpu_cpl,
 };

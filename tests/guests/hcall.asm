@@ -8,6 +8,13 @@ HC_CONSOLE_WRITE equ 0
 HC_EXIT          equ 2
 start:
 	mov esp, 0x180000
+	; VMCALL on Intel, VMMCALL on AMD (the other one is #UD)
+	xor eax, eax
+	cpuid
+	cmp ebx, 'Auth'
+	jne .intel
+	mov byte [is_amd], 1
+.intel:
 	lgdt [gdt_ptr]
 	lidt [idt_ptr]
 	; CR0.NE is owned by the hypervisor under VMX: writing it must work and
@@ -28,11 +35,11 @@ start:
 	mov eax, HC_CONSOLE_WRITE
 	mov ebx, msg_hc
 	mov ecx, msg_hc_len
-	vmcall
+	call hypercall
 	test eax, eax
 	jnz fail
 	mov eax, 99                     ; no such call
-	vmcall
+	call hypercall
 	cmp eax, -1
 	jne fail
 	mov esi, msg_enosys
@@ -54,8 +61,17 @@ gp_handler:
 	call puts
 	mov eax, HC_EXIT
 	mov ebx, 7
-	vmcall
+	call hypercall
 	jmp fail                        ; exit must not return
+
+hypercall:
+	cmp byte [is_amd], 0
+	jne .amd
+	vmcall
+	ret
+.amd:
+	vmmcall
+	ret
 
 puts:
 	mov dx, 0x3f8
@@ -89,6 +105,7 @@ idt_end:
 idt_ptr:
 	dw idt_end - idt - 1
 	dd idt
+is_amd:     db 0
 msg_hc:     db "hcall: PASS: console hypercall", 13, 10
 msg_hc_len  equ $ - msg_hc
 msg_enosys: db "hcall: PASS: unknown call returns -1", 13, 10, 0

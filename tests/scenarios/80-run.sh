@@ -8,15 +8,15 @@
 tools/mkimage --timeout 0 --cmdline "on_idle=poweroff debug_bad_guest=badstate" tests/configs/run.cfg \
 	"$TEST_OUT/run.iso" build/guests/*.bin build/guests/*.elf >/dev/null
 
-run_checks() { # run_checks NAME
+run_checks() { # run_checks NAME VIRT BADSTATE-REGEX
 	local n=$1
-	expect_ready $n 2 256 vmx
+	expect_ready $n 2 256 $2
 	expect_log $n "^partition cpuid: running on cpu 1$"
 	expect_log $n "^\[cpuid\] cpuid: PASS: VMX hidden, hypervisor bit set, signature hvmicrohyper$"
 	expect_log $n "^\[cpuid\] cpuid: 1000 round trips took [0-9]+ TSC ticks, [0-9]+ each$"
 	expect_log $n "^partition oob: stopped: access outside its memory: GPA 0x10000000 \(read\) at rip 0x[0-9a-f]+$"
 	expect_log $n "^partition triple: stopped: triple fault at rip 0x[0-9a-f]+$"
-	expect_log $n "^partition badstate: stopped: VM entry failed: invalid guest state$"
+	expect_log $n "^partition badstate: stopped: $3$"
 	expect_log $n "^\[mb1\] mb1: hello from a Multiboot1 kernel$"
 	expect_log $n "^partition mb1: stopped: vCPU 0 halted at rip 0x[0-9a-f]+$"
 	expect_log $n "^partition mb1: exits io=[1-9][0-9]* cpuid=0 msr=0 hypercall=0 hlt=1 "
@@ -36,9 +36,26 @@ run_checks() { # run_checks NAME
 }
 
 boot run-skylake bochs-intel "$TEST_OUT/run.iso" --cpus 2 --timeout 300
-run_checks run-skylake
+run_checks run-skylake vmx "VM entry failed: invalid guest state"
 expect_log run-skylake "^slat: cpuid 1G=0 2M=4 4K=0 \(vmx\)$"
 
 boot run-ivybridge bochs-intel "$TEST_OUT/run.iso" --cpus 2 --timeout 300 --cpu corei7_ivy_bridge_3770k
-run_checks run-ivybridge
+run_checks run-ivybridge vmx "VM entry failed: invalid guest state"
 expect_log run-ivybridge "^virt: vmx: .* ept-1g=no "
+
+# The same partitions on AMD SVM under QEMU (NPT, ASIDs, no nRIP save under
+# TCG). TCG does not check CR0.PG without PE at VMRUN (TESTING.md: its SVM
+# skips consistency checks), so badstate runs into a triple fault instead of
+# VMEXIT_INVALID: either way it stops alone.
+boot run-svm-qemu qemu "$TEST_OUT/run.iso" --cpus 2 --timeout 300
+run_checks run-svm-qemu svm "(VM entry failed: VMRUN refused the VMCB \(VMEXIT_INVALID\)|triple fault at rip 0x100000)"
+
+# Bochs' AMD model runs the default partitions; the triple-faulting guest is
+# left out there: Bochs itself panics on a guest shutdown with the SHUTDOWN
+# intercept set (TESTING.md), instead of exiting to the hypervisor.
+boot run-svm-bochs bochs-amd build/hv.iso --cpus 2 --timeout 300
+expect_ready run-svm-bochs 2 256 svm
+expect_log run-svm-bochs "^\[hello-flat\] flat: hello$"
+expect_log run-svm-bochs "^\[mb1\] mb1: hello from a Multiboot1 kernel$"
+expect_log run-svm-bochs "^\[mb2\] mb2: hello from a Multiboot2 kernel$"
+expect_log run-svm-bochs "^hv: all 3 partitions stopped$"

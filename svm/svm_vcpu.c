@@ -1,0 +1,247 @@
+/* A vCPU on SVM: its VMCB from the CPU-neutral initial state, VMRUN, and the
+ * #VMEXIT decoded into struct vm_exit (APM Vol. 2 chapter 15). */
+#include "svm/svm_caps.h"
+#include "svm/vmcb.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/layout.h"
+#include "arch/x86/percpu.h"
+#include "core/log.h"
+#include "core/string.h"
+#include "core/vcpu.h"
+#include "core/vcpu_state.h"
+#include "mm/pmm.h"
+
+#define IOPM_ORDER       2 /* 12 KiB used of 16 */
+#define MSRPM_ORDER      1 /* 8 KiB */
+#define VEC_DB           1
+#define VEC_AC           17
+#define VEC_MC           18
+#define IOIO_IN          (1ull << 0)
+#define IOIO_STR         (1ull << 2)
+#define IOIO_SIZE(i)     (((i) >> 4) & 7) /* one-hot: 1, 2 or 4 bytes */
+#define IOIO_PORT(i)     (((i) >> 16) & 0xffff)
+#define NPF_PRESENT      (1ull << 0)
+#define NPF_WRITE        (1ull << 1)
+#define NPF_FETCH        (1ull << 4)
+#define CPUID_NRIPS      (1u << 3)
+/* Lengths of the intercepted instructions, for CPUs without nRIP save
+ * (QEMU's TCG): CPUID 0F A2, HLT F4, VMMCALL 0F 01 D9, RDMSR/WRMSR 0F 32/30. */
+#define LEN_CPUID        2
+#define LEN_HLT          1
+#define LEN_VMMCALL      3
+#define LEN_MSR          2
+
+int svm_enter(struct vcpu_regs *regs, uint64_t vmcb_pa, uint64_t host_pa);
+
+static uint64_t iopm_pa, msrpm_pa;
+static uint64_t hsave_pa[MAX_CPUS], host_vmsave_pa[MAX_CPUS];
+
+static uint64_t page_filled(unsigned order, int byte)
+{
+	uint64_t pa;
+
+	if (pmm_alloc(order, &pa))
+		return 0;
+	memset(phys_to_virt(pa), byte, PAGE_SIZE << order);
+	return pa;
+}
+
+bool svm_cpu_on(unsigned cpu)
+{
+	if (cpu >= MAX_CPUS)
+		return false;
+	if (!hsave_pa[cpu]) {
+		hsave_pa[cpu] = page_filled(0, 0);
+		host_vmsave_pa[cpu] = page_filled(0, 0);
+		if (!hsave_pa[cpu] || !host_vmsave_pa[cpu])
+			return false;
+	}
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, hsave_pa[cpu]);
+	return true;
+}
+
+/* VMX-style access rights (core/vcpu_state.h) to the VMCB's 12-bit form. */
+static struct vmcb_seg seg(const struct vcpu_segment *s)
+{
+	uint16_t attrib = (uint16_t)((s->ar & 0xff) | ((s->ar >> 4) & 0xf00));
+
+	if (s->ar & VCPU_AR_UNUSABLE)
+		attrib = 0;
+	return (struct vmcb_seg){ s->sel, attrib, s->limit, s->base };
+}
+
+int svm_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root, uint16_t tag)
+{
+	struct vmcb *c;
+	uint64_t pa;
+
+	/* The permission maps are shared: every port and MSR is intercepted. */
+	if (!iopm_pa)
+		iopm_pa = page_filled(IOPM_ORDER, 0xff);
+	if (!msrpm_pa)
+		msrpm_pa = page_filled(MSRPM_ORDER, 0xff);
+	if (!iopm_pa || !msrpm_pa || !(pa = page_filled(0, 0)))
+		return -1;
+	c = phys_to_virt(pa);
+	c->intercepts1 = INTERCEPT1_NMI | INTERCEPT1_CPUID | INTERCEPT1_HLT | INTERCEPT1_IOIO |
+			 INTERCEPT1_MSR | INTERCEPT1_SHUTDOWN;
+	c->intercepts2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_XSETBV;
+	/* As on VMX: #DB/#AC cannot loop unseen (CVE-2015-8104/5307); #MC is
+	 * the host's. */
+	c->exception_intercepts = (1u << VEC_DB) | (1u << VEC_AC) | (1u << VEC_MC);
+	c->iopm_pa = iopm_pa;
+	c->msrpm_pa = msrpm_pa;
+	c->asid = tag;
+	/* The first run flushes everything: a previous user of this CPU may have
+	 * left translations tagged with this ASID (APM Vol. 2 15.16). */
+	c->tlb_control = TLB_FLUSH_ALL;
+	c->np_enable = 1;
+	c->ncr3 = slat_root;
+	c->es = seg(&s->es);
+	c->cs = seg(&s->cs);
+	c->ss = seg(&s->ss);
+	c->ds = seg(&s->ds);
+	c->fs = seg(&s->fs);
+	c->gs = seg(&s->gs);
+	c->ldtr = seg(&s->ldtr);
+	c->tr = seg(&s->tr);
+	c->gdtr = (struct vmcb_seg){ 0, 0, s->gdtr.limit, s->gdtr.base };
+	c->idtr = (struct vmcb_seg){ 0, 0, s->idtr.limit, s->idtr.base };
+	c->cpl = 0;
+	c->efer = s->efer | EFER_SVME; /* VMRUN requires it in the guest too */
+	c->cr0 = s->cr0;
+	c->cr3 = s->cr3;
+	c->cr4 = s->cr4;
+	c->dr7 = 0x400;
+	c->dr6 = 0xffff0ff0;
+	c->rflags = s->rflags;
+	c->rip = s->rip;
+	c->rsp = s->rsp;
+	c->rax = s->rax;
+	c->g_pat = GPAT_DEFAULT;
+	v->regs = (struct vcpu_regs){ .rax = s->rax, .rbx = s->rbx, .rcx = s->rcx, .rdx = s->rdx,
+				      .rsi = s->rsi, .rdi = s->rdi, .rbp = s->rbp };
+	v->arch_page = pa;
+	v->launched = false;
+	return 0;
+}
+
+static bool has_nrips(void)
+{
+	return cpuid(0x8000000a, 0).edx & CPUID_NRIPS;
+}
+
+/* Length of the exiting instruction: nRIP when the CPU saves it. */
+static unsigned insn_len(const struct vmcb *c, unsigned fixed)
+{
+	if (has_nrips() && c->nrip > c->rip)
+		return (unsigned)(c->nrip - c->rip);
+	return fixed;
+}
+
+static void decode(const struct vmcb *c, struct vm_exit *e)
+{
+	uint64_t code = c->exitcode, i1 = c->exitinfo1;
+
+	*e = (struct vm_exit){ .code = code, .rip = c->rip };
+	if ((uint32_t)code == SVM_EXIT_INVALID) {
+		e->kind = VMEXIT_ENTRY_FAILED;
+		e->detail = "VMRUN refused the VMCB (VMEXIT_INVALID)";
+		return;
+	}
+	switch (code) {
+	case SVM_EXIT_NMI:
+		e->kind = VMEXIT_NMI; /* taken by the host at STGI */
+		return;
+	case SVM_EXIT_CPUID:
+		e->kind = VMEXIT_CPUID;
+		e->insn_len = insn_len(c, LEN_CPUID);
+		return;
+	case SVM_EXIT_HLT:
+		e->kind = VMEXIT_HLT;
+		e->insn_len = insn_len(c, LEN_HLT);
+		return;
+	case SVM_EXIT_VMMCALL:
+		e->kind = VMEXIT_HYPERCALL;
+		e->insn_len = insn_len(c, LEN_VMMCALL);
+		return;
+	case SVM_EXIT_MSR:
+		e->kind = i1 ? VMEXIT_WRMSR : VMEXIT_RDMSR;
+		e->insn_len = insn_len(c, LEN_MSR);
+		return;
+	case SVM_EXIT_IOIO:
+		e->kind = VMEXIT_IO;
+		e->io.port = (uint16_t)IOIO_PORT(i1);
+		e->io.size = (uint8_t)IOIO_SIZE(i1);
+		e->io.in = i1 & IOIO_IN;
+		e->io.string = i1 & IOIO_STR;
+		e->insn_len = (unsigned)(c->exitinfo2 - c->rip); /* EXITINFO2 = next RIP */
+		return;
+	case SVM_EXIT_SHUTDOWN:
+		e->kind = VMEXIT_TRIPLE_FAULT;
+		return;
+	case SVM_EXIT_NPF:
+		e->kind = VMEXIT_SLAT_FAULT;
+		e->fault = (struct slat_fault){ .gpa = c->exitinfo2, .present = i1 & NPF_PRESENT,
+						.write = i1 & NPF_WRITE, .fetch = i1 & NPF_FETCH,
+						.read = !(i1 & (NPF_WRITE | NPF_FETCH)) };
+		return;
+	default:
+		if (code >= SVM_EXIT_EXCEPTION_BASE && code < SVM_EXIT_EXCEPTION_BASE + 32) {
+			unsigned vec = (unsigned)(code - SVM_EXIT_EXCEPTION_BASE);
+
+			if (vec == VEC_MC) {
+				__asm__ volatile("int $18"); /* the host's machine check */
+				e->kind = VMEXIT_NMI;        /* nothing for core/ to do */
+				return;
+			}
+			e->kind = VMEXIT_EXCEPTION;
+			e->exception.vector = (uint8_t)vec;
+			e->exception.has_error = vec == VEC_AC;
+			e->exception.error = (uint32_t)i1;
+			return;
+		}
+		e->kind = VMEXIT_OTHER;
+		e->detail = "unhandled exit code";
+		return;
+	}
+}
+
+void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
+{
+	struct vmcb *c = phys_to_virt(v->arch_page);
+	unsigned cpu = this_cpu()->cpu_id;
+
+	c->rax = v->regs.rax;
+	svm_enter(&v->regs, v->arch_page, host_vmsave_pa[cpu]);
+	v->regs.rax = c->rax;
+	c->tlb_control = 0; /* flushed once, at the first run */
+	c->eventinj = 0;
+	v->launched = true;
+	decode(c, e);
+}
+
+void svm_vcpu_skip(struct vcpu *v, uint64_t rip, unsigned len)
+{
+	struct vmcb *c = phys_to_virt(v->arch_page);
+
+	c->rip = rip + len;
+}
+
+void svm_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	struct vmcb *c = phys_to_virt(v->arch_page);
+
+	/* Real mode has no error codes (the guest owns CR0.PE). */
+	if (!(c->cr0 & VCPU_CR0_PE))
+		has_error = false;
+	c->eventinj = EVENTINJ_VALID | EVENTINJ_EXCEPTION | vector |
+		      (has_error ? EVENTINJ_EV | ((uint64_t)error << 32) : 0);
+}
+
+unsigned svm_vcpu_cpl(struct vcpu *v)
+{
+	return ((const struct vmcb *)phys_to_virt(v->arch_page))->cpl;
+}
