@@ -34,7 +34,7 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.o)
 GUESTS := $(BUILD)/guests/flat.bin $(BUILD)/guests/mb1.elf $(BUILD)/guests/mb2.elf \
 	$(BUILD)/guests/oob.bin $(BUILD)/guests/triple.bin $(BUILD)/guests/cpuid.bin \
 	$(BUILD)/guests/hcall.bin $(BUILD)/guests/dexit.bin $(BUILD)/guests/dirty.bin \
-	$(BUILD)/guests/clean.bin
+	$(BUILD)/guests/clean.bin $(BUILD)/guests/memtest.elf
 
 .PHONY: all deps run test test-unit unit-build pxe fuzz fuzz-build clean
 all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf $(GUESTS)
