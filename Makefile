@@ -133,7 +133,7 @@ HOST_SRCS_test_loader  := core/loader.c core/loader_elf.c core/loader_mb.c core/
 HOST_SRCS_test_config  := core/config.c core/config_check.c core/fmt.c
 
 .SECONDEXPANSION:
-$(BUILD)/host/%: tests/host/%.c tests/host/check.h $$(HOST_SRCS_$$*)
+$(BUILD)/host/%: tests/host/%.c tests/host/check.h $(wildcard tests/host/*.h) $$(HOST_SRCS_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	@$(HOST_CC) $(HOST_CFLAGS) -o $@ $< $(HOST_SRCS_$*)
