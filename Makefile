@@ -21,7 +21,7 @@ CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-Wframe-larger-than=4096 -I. -I$(BUILD) -MMD -MP
 LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	-T linker.ld
-NASMFLAGS := -f elf64 -I$(BUILD)/ -Iboot/ -Werror
+NASMFLAGS := -f elf64 -I$(BUILD)/ -Iboot/ -Iarch/x86/ -Werror
 
 C_SRCS   := $(wildcard boot/*.c arch/x86/*.c mm/*.c core/*.c drivers/*.c vmx/*.c svm/*.c)
 C_SRCS   := $(filter-out arch/x86/asm-offsets.c,$(C_SRCS))

@@ -4,6 +4,7 @@
 ; HOST_RSP the stack as it is here), or 1 (VMfailInvalid) / 2 (VMfailValid).
 
 %include "asm-offsets.inc"
+%include "vcpu_regs.inc"
 
 VMCS_HOST_RSP equ 0x6c14
 
@@ -13,79 +14,30 @@ bits 64
 global vmx_enter
 global vmx_exit
 vmx_enter:
-	push rbp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_HOST_REGS
 	push rdi                        ; regs, found again at [rsp] on exit
 	mov rax, VMCS_HOST_RSP
 	vmwrite rax, rsp
-	jbe .fail_early                 ; CF or ZF: VMfail
-	cmp esi, 0                      ; launched? (mov below keeps the flags)
-	mov rax, [rdi + VR_RAX]
-	mov rcx, [rdi + VR_RCX]
-	mov rdx, [rdi + VR_RDX]
-	mov rbx, [rdi + VR_RBX]
-	mov rbp, [rdi + VR_RBP]
-	mov rsi, [rdi + VR_RSI]
-	mov r8, [rdi + VR_R8]
-	mov r9, [rdi + VR_R9]
-	mov r10, [rdi + VR_R10]
-	mov r11, [rdi + VR_R11]
-	mov r12, [rdi + VR_R12]
-	mov r13, [rdi + VR_R13]
-	mov r14, [rdi + VR_R14]
-	mov r15, [rdi + VR_R15]
-	mov rdi, [rdi + VR_RDI]
+	jbe .fail                       ; CF or ZF: VMfail
+	cmp esi, 0                      ; launched? (the movs below keep the flags)
+	LOAD_GUEST_REGS 1
 	jne .resume
 	vmlaunch
 	jmp .fail
 .resume:
 	vmresume
 .fail:
-.fail_early:
 	mov eax, 1                      ; mov keeps CF/ZF of the failed instruction
 	jc .out
 	mov eax, 2
 .out:
 	pop rdi
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
+	POP_HOST_REGS
 	ret
 
 vmx_exit:
-	push rdi                        ; guest RDI
-	mov rdi, [rsp + 8]              ; regs
-	mov [rdi + VR_RAX], rax
-	mov [rdi + VR_RCX], rcx
-	mov [rdi + VR_RDX], rdx
-	mov [rdi + VR_RBX], rbx
-	mov [rdi + VR_RBP], rbp
-	mov [rdi + VR_RSI], rsi
-	mov [rdi + VR_R8], r8
-	mov [rdi + VR_R9], r9
-	mov [rdi + VR_R10], r10
-	mov [rdi + VR_R11], r11
-	mov [rdi + VR_R12], r12
-	mov [rdi + VR_R13], r13
-	mov [rdi + VR_R14], r14
-	mov [rdi + VR_R15], r15
-	pop rax
-	mov [rdi + VR_RDI], rax
+	SAVE_GUEST_REGS 1
 	xor eax, eax
-	jmp .out_exit
-.out_exit:
 	pop rdi
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
+	POP_HOST_REGS
 	ret

@@ -53,16 +53,6 @@ fail:
 	mov esi, msg_fail
 	jmp puts_and_halt
 
-puts:                                   ; ESI: string
-	mov dx, 0x3f8
-.next:
-	lodsb
-	test al, al
-	jz .done
-	out dx, al
-	jmp .next
-.done:
-	ret
 
 putdec:                                 ; EAX: unsigned number
 	mov ecx, 10

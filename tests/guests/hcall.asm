@@ -73,16 +73,6 @@ hypercall:
 	vmmcall
 	ret
 
-puts:
-	mov dx, 0x3f8
-.next:
-	lodsb
-	test al, al
-	jz .done
-	out dx, al
-	jmp .next
-.done:
-	ret
 %include "puts.inc"
 
 align 8

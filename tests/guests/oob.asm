@@ -11,16 +11,6 @@ start:
 	mov eax, [OUTSIDE]              ; must never return
 	mov esi, msg_bad
 	jmp puts_and_halt
-puts:
-	mov dx, 0x3f8
-.next:
-	lodsb
-	test al, al
-	jz .done
-	out dx, al
-	jmp .next
-.done:
-	ret
 %include "puts.inc"
 msg:     db "oob: reading 0x10000000", 13, 10, 0
 msg_bad: db "oob: FAIL: the read outside my memory returned", 13, 10, 0
