@@ -15,6 +15,8 @@
 #define CPUID_FEAT_VMX   (1u << 5)
 #define CPUID_FEAT_HV    (1u << 31) /* "hypervisor present" */
 #define CPUID_HV_LEAF    0x40000000u
+#define CPUID_EXT_FEATURES 0x80000001u
+#define CPUID_EXT_SVM    (1u << 2)
 
 /* The partition's console (its virtual COM1 transmit register and the
  * console hypercall), shown on the host console a line at a time, prefixed
@@ -78,6 +80,8 @@ static void handle_cpuid(struct vcpu *v)
 		r = cpuid(leaf, sub);
 		if (leaf == 1)
 			r.ecx = (r.ecx & ~CPUID_FEAT_VMX) | CPUID_FEAT_HV;
+		if (leaf == CPUID_EXT_FEATURES)
+			r.ecx &= ~CPUID_EXT_SVM; /* no nested virtualization either */
 	}
 	v->regs.rax = r.eax;
 	v->regs.rbx = r.ebx;

@@ -1,4 +1,4 @@
-; CPUID as a partition sees it: VMX hidden, the hypervisor bit set, the
+; CPUID as a partition sees it: VMX and SVM hidden, the hypervisor bit set, the
 ; signature leaf 0x40000000 = "hvmicrohyper". Then the exit round trip: 1000
 ; CPUIDs timed with RDTSC (under Bochs with clock sync=none the TSC counts
 ; instructions, so this is deterministic). Flat, loaded at 0x100000.
@@ -13,6 +13,10 @@ start:
 	jnz fail
 	test ecx, 1 << 31
 	jz fail
+	mov eax, 0x80000001
+	cpuid
+	test ecx, 1 << 2                ; SVM hidden too
+	jnz fail
 	mov eax, 0x40000000
 	cpuid
 	cmp ebx, 'hvmi'
