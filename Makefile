@@ -23,7 +23,7 @@ LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-
 	-T linker.ld
 NASMFLAGS := -f elf64 -I$(BUILD)/ -Iboot/ -Iarch/x86/ -Werror
 
-C_SRCS   := $(wildcard boot/*.c arch/x86/*.c mm/*.c core/*.c drivers/*.c vmx/*.c svm/*.c)
+C_SRCS   := $(wildcard boot/*.c arch/x86/*.c mm/*.c core/*.c drivers/*.c vdev/*.c vmx/*.c svm/*.c)
 C_SRCS   := $(filter-out arch/x86/asm-offsets.c,$(C_SRCS))
 ASM_SRCS := $(wildcard boot/*.asm arch/x86/*.asm vmx/*.asm svm/*.asm)
 ASM_SRCS := $(filter-out boot/trampoline.asm,$(ASM_SRCS))
@@ -34,7 +34,8 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.o)
 GUESTS := $(BUILD)/guests/flat.bin $(BUILD)/guests/mb1.elf $(BUILD)/guests/mb2.elf \
 	$(BUILD)/guests/oob.bin $(BUILD)/guests/triple.bin $(BUILD)/guests/cpuid.bin \
 	$(BUILD)/guests/hcall.bin $(BUILD)/guests/dexit.bin $(BUILD)/guests/dirty.bin \
-	$(BUILD)/guests/clean.bin $(BUILD)/guests/memtest.elf
+	$(BUILD)/guests/clean.bin $(BUILD)/guests/memtest.elf $(BUILD)/guests/realmode.bin \
+	$(BUILD)/guests/long.bin
 
 .PHONY: all deps run test test-unit unit-build pxe fuzz fuzz-build clean
 all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf $(GUESTS)
@@ -129,8 +130,9 @@ HOST_SRCS_test_acpi    := arch/x86/acpi_s5.c
 HOST_SRCS_test_fmt     := core/fmt.c
 HOST_SRCS_test_virt    := vmx/vmx_assess.c svm/svm_assess.c
 HOST_SRCS_test_slat    := mm/slat.c
-HOST_SRCS_test_loader  := core/loader.c core/loader_elf.c core/loader_mb.c core/fmt.c
+HOST_SRCS_test_loader  := core/loader.c core/loader_elf.c core/loader_mb.c core/loader_flat.c core/fmt.c
 HOST_SRCS_test_config  := core/config.c core/config_check.c core/fmt.c
+HOST_SRCS_test_vdev    := vdev/vdev.c vdev/vuart.c vdev/debug_exit.c
 
 .SECONDEXPANSION:
 $(BUILD)/host/%: tests/host/%.c tests/host/check.h $(wildcard tests/host/*.h) $$(HOST_SRCS_$$*)
@@ -151,7 +153,7 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS_fuzz_config := core/config.c core/config_check.c core/fmt.c
-FUZZ_SRCS_fuzz_loader := core/loader.c core/loader_elf.c core/loader_mb.c core/fmt.c
+FUZZ_SRCS_fuzz_loader := core/loader.c core/loader_elf.c core/loader_mb.c core/loader_flat.c core/fmt.c
 FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*)

@@ -27,6 +27,7 @@ static const char *const key_names[CONFIG_KEY_COUNT + 1] = {
 	[CONFIG_KEY_ENTRY] = "entry",     [CONFIG_KEY_CMDLINE] = "cmdline",
 	[CONFIG_KEY_MODULES] = "modules", [CONFIG_KEY_UART] = "uart",
 	[CONFIG_KEY_ON_STOP] = "on_stop", [CONFIG_KEY_DEBUG_EXIT] = "debug_exit",
+	[CONFIG_KEY_MODE] = "mode",
 	[KEY_ON_ALL_STOPPED] = "on_all_stopped",
 };
 
@@ -41,6 +42,9 @@ static const struct {
 				"flat, multiboot1 or multiboot2" },
 	[CONFIG_KEY_UART] = { { { "com1", PART_UART_COM1 }, { "none", PART_UART_NONE } },
 			      "com1 or none" },
+	[CONFIG_KEY_MODE] = { { { "protected", PART_MODE_PROTECTED }, { "real", PART_MODE_REAL },
+				{ "long", PART_MODE_LONG } },
+			      "real, protected or long" },
 	[CONFIG_KEY_ON_STOP] = { { { "halt", PART_ON_STOP_HALT },
 				   { "restart", PART_ON_STOP_RESTART } },
 				 "halt or restart" },
@@ -234,6 +238,8 @@ static void choice_value(struct parser *ps, unsigned k, struct span v)
 		ps->part->format = (enum part_format)t->val;
 	else if (k == CONFIG_KEY_UART)
 		ps->part->uart = (enum part_uart)t->val;
+	else if (k == CONFIG_KEY_MODE)
+		ps->part->mode = (enum part_mode)t->val;
 	else
 		ps->part->on_stop = (enum part_on_stop)t->val;
 }

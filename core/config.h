@@ -26,16 +26,19 @@
 #define CONFIG_MEMORY_MIN (1ull << 20)
 #define CONFIG_MEMORY_MAX (512ull << 30)
 #define CONFIG_PAGE_SIZE  4096ull
+#define CONFIG_REAL_MODE_TOP (1ull << 20)
 
 /* The keys of a [partition] section, to find where each was given. */
 enum config_key {
 	CONFIG_KEY_CPUS, CONFIG_KEY_VCPUS, CONFIG_KEY_MEMORY, CONFIG_KEY_IMAGE, CONFIG_KEY_FORMAT,
 	CONFIG_KEY_LOAD, CONFIG_KEY_ENTRY, CONFIG_KEY_CMDLINE, CONFIG_KEY_MODULES, CONFIG_KEY_UART,
-	CONFIG_KEY_ON_STOP, CONFIG_KEY_DEBUG_EXIT, CONFIG_KEY_COUNT,
+	CONFIG_KEY_ON_STOP, CONFIG_KEY_DEBUG_EXIT, CONFIG_KEY_MODE, CONFIG_KEY_COUNT,
 };
 
 enum part_format { PART_FORMAT_FLAT, PART_FORMAT_MULTIBOOT1, PART_FORMAT_MULTIBOOT2 };
 enum part_uart { PART_UART_COM1, PART_UART_NONE };
+/* How a flat image is entered (core/loader.h). */
+enum part_mode { PART_MODE_PROTECTED, PART_MODE_REAL, PART_MODE_LONG };
 enum part_on_stop { PART_ON_STOP_HALT, PART_ON_STOP_RESTART };
 enum hv_on_all_stopped { HV_ALL_STOPPED_STAY, HV_ALL_STOPPED_POWEROFF };
 
@@ -55,6 +58,7 @@ struct part_config {
 	enum part_format format;
 	uint64_t load;  /* flat only: guest-physical load address */
 	uint64_t entry; /* flat only: entry point, load unless given */
+	enum part_mode mode; /* flat only */
 	char cmdline[CONFIG_CMDLINE_MAX];
 	char modules[CONFIG_MAX_MODULES][CONFIG_FILE_MAX];
 	unsigned nmodules;
@@ -137,6 +141,7 @@ int config_format_size(uint64_t bytes, char *buf, size_t size);
 const char *config_format_name(enum part_format f);
 const char *config_uart_name(enum part_uart u);
 const char *config_on_stop_name(enum part_on_stop s);
+const char *config_mode_name(enum part_mode m);
 const char *config_on_all_stopped_name(enum hv_on_all_stopped a);
 
 #endif

@@ -103,7 +103,14 @@ static void check_keys(struct part_config *p)
 		if (kl[CONFIG_KEY_CMDLINE])
 			config_fail(p, kl[CONFIG_KEY_CMDLINE],
 				    "'cmdline' given for format flat (multiboot formats only)");
+		/* Real mode reaches the first 1 MiB only (CS:IP). */
+		if (p->mode == PART_MODE_REAL && p->entry >= CONFIG_REAL_MODE_TOP)
+			config_fail(p, kl[CONFIG_KEY_ENTRY] ? kl[CONFIG_KEY_ENTRY] : kl[CONFIG_KEY_LOAD],
+				    "entry 0x%llx is not below 1M, where mode real starts",
+				    (unsigned long long)p->entry);
 	} else {
+		if (kl[CONFIG_KEY_MODE])
+			config_fail(p, kl[CONFIG_KEY_MODE], "'mode' given for format %s (flat only)", fmt);
 		if (kl[CONFIG_KEY_LOAD])
 			config_fail(p, kl[CONFIG_KEY_LOAD], "'load' given for format %s (flat only)", fmt);
 		if (kl[CONFIG_KEY_ENTRY])
@@ -244,6 +251,8 @@ int config_plan_line(const struct part_config *p, char *buf, size_t size)
 	if (p->format == PART_FORMAT_FLAT)
 		append(buf, size, &n, " load=0x%llx entry=0x%llx", (unsigned long long)p->load,
 		       (unsigned long long)p->entry);
+	if (p->format == PART_FORMAT_FLAT && p->mode != PART_MODE_PROTECTED)
+		append(buf, size, &n, " mode=%s", config_mode_name(p->mode));
 	for (unsigned i = 0; i < p->nmodules; i++)
 		append(buf, size, &n, "%s%s", i ? "," : " modules=", p->modules[i]);
 	append(buf, size, &n, " uart=%s on_stop=%s", config_uart_name(p->uart),
@@ -294,6 +303,11 @@ const char *config_format_name(enum part_format f)
 const char *config_uart_name(enum part_uart u)
 {
 	return u == PART_UART_NONE ? "none" : "com1";
+}
+
+const char *config_mode_name(enum part_mode m)
+{
+	return m == PART_MODE_REAL ? "real" : m == PART_MODE_LONG ? "long" : "protected";
 }
 
 const char *config_on_stop_name(enum part_on_stop s)

@@ -6,12 +6,10 @@
 #include "core/hypercall.h"
 #include "core/log.h"
 #include "core/partition.h"
+#include "core/vcpu_state.h"
 #include "core/virt.h"
+#include "vdev/vdev.h"
 
-#define UART_BASE        0x3f8
-#define UART_PORTS       8
-#define UART_LSR         5
-#define UART_LSR_IDLE    0x60 /* THR empty, transmitter empty */
 #define CPUID_FEAT_VMX   (1u << 5)
 #define CPUID_FEAT_HV    (1u << 31) /* "hypervisor present" */
 #define CPUID_HV_LEAF    0x40000000u
@@ -20,13 +18,21 @@
 
 /* The partition's console (its virtual COM1 transmit register and the
  * console hypercall), shown on the host console a line at a time, prefixed
- * by the partition's name. */
+ * by the partition's name. Only printable ASCII reaches the host console:
+ * anything else shows as '?', so a guest cannot send escape sequences to
+ * the operator's terminal. A line longer than the buffer is cut into
+ * several. */
 void partition_console_putc(struct partition *p, uint8_t c)
 {
 	if (c == '\r')
 		return;
-	if (c != '\n' && p->con_len < sizeof(p->con) - 1) {
-		p->con[p->con_len++] = (char)c;
+	if (c != '\n') {
+		if (p->con_len == sizeof(p->con) - 1) {
+			p->con[p->con_len] = '\0';
+			log_info("[%s] %s", p->cfg->name, p->con);
+			p->con_len = 0;
+		}
+		p->con[p->con_len++] = (char)((c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?');
 		return;
 	}
 	p->con[p->con_len] = '\0';
@@ -34,41 +40,31 @@ void partition_console_putc(struct partition *p, uint8_t c)
 	p->con_len = 0;
 }
 
-static bool handle_io(struct vcpu *v, const struct vm_exit *e)
+/* Port I/O goes to the partition's devices (core/partition_devs.c); a port
+ * no device claims reads as all ones and drops writes, and is counted. */
+static enum exit_action handle_io(struct vcpu *v, const struct vm_exit *e)
 {
 	struct partition *p = v->part;
-	bool uart = p->cfg->uart == PART_UART_COM1 && e->io.port >= UART_BASE &&
-		    e->io.port < UART_BASE + UART_PORTS;
 	uint64_t mask = e->io.size == 4 ? 0xffffffffull : (1ull << (8 * e->io.size)) - 1;
+	uint32_t val;
 
 	if (e->io.string) {
 		partition_stop(p, "string port I/O (INS/OUTS) at rip 0x%lx is not supported", e->rip);
-		return false;
-	}
-	if (!e->io.in && p->cfg->debug_exit && e->io.port == p->cfg->debug_exit) {
-		/* QEMU's isa-debug-exit: the code is (value << 1) | 1, so test
-		 * kernels written for QEMU report their verdict unchanged. */
-		partition_stop(p, "debug exit with code %lu", ((v->regs.rax & mask) << 1) | 1);
-		return false;
+		return EXIT_LEAVE;
 	}
 	if (e->io.in) {
-		uint64_t val = mask; /* unclaimed: all ones */
-
-		if (uart)
-			val = e->io.port == UART_BASE + UART_LSR ? UART_LSR_IDLE : 0;
-		else
+		if (!vdev_pio_in(&p->bus, e->io.port, e->io.size, &val))
 			p->io_unclaimed++;
-		v->regs.rax = (v->regs.rax & ~mask) | (val & mask);
-	} else if (uart && e->io.port == UART_BASE) {
-		partition_console_putc(p, (uint8_t)v->regs.rax);
-	} else if (!uart) {
-		p->io_unclaimed++; /* dropped */
+		/* IN EAX zero-extends into RAX; IN AL/AX keep the rest. */
+		v->regs.rax = e->io.size == 4 ? val : (v->regs.rax & ~mask) | (val & mask);
+	} else if (!vdev_pio_out(&p->bus, e->io.port, e->io.size, (uint32_t)(v->regs.rax & mask))) {
+		p->io_unclaimed++;
 	}
-	return true;
+	return p->stopped ? EXIT_LEAVE : EXIT_SKIP; /* a device may stop it */
 }
 
 /* Host CPUID with VMX hidden, the hypervisor bit set and a signature leaf. */
-static void handle_cpuid(struct vcpu *v)
+static enum exit_action handle_cpuid(struct vcpu *v, const struct vm_exit *e)
 {
 	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
 	struct cpuid_regs r;
@@ -87,83 +83,168 @@ static void handle_cpuid(struct vcpu *v)
 	v->regs.rbx = r.ebx;
 	v->regs.rcx = r.ecx;
 	v->regs.rdx = r.edx;
+	(void)e;
+	return EXIT_SKIP;
 }
 
-/* MSRs a partition may read: everything else (and every write) gets #GP,
- * as on a CPU without that MSR. EFER and PAT live in the VMCS/VMCB. */
+/* The MSRs a partition reaches through core/ (docs/design.md, "MSRs"):
+ * - TSC (0x10): read only, the host's TSC;
+ * - EFER (0xC0000080): read and write; SCE, LME and NXE (when the CPU has
+ *   NX) may be written, LMA follows CR0.PG, LME cannot change while paging
+ *   is on.
+ * Everything else (and every other write) gets #GP, as on a CPU without
+ * that MSR. The backends let a few MSRs through without an exit (FS/GS base,
+ * SYSENTER: vmx/vmx_bitmaps.c; svm/svm_vcpu.c adds the syscall MSRs). */
 #define MSR_IA32_TSC 0x10
 #define VEC_GP       13
+#define EFER_SCE     (1ull << 0)
+#define CPUID_EXT_NX (1u << 20)
 
-static bool handle_msr(struct vcpu *v, const struct vm_exit *e)
-{
-	uint32_t msr = (uint32_t)v->regs.rcx;
-
-	if (e->kind == VMEXIT_RDMSR && msr == MSR_IA32_TSC) {
-		uint64_t t = rdtsc();
-
-		v->regs.rax = (uint32_t)t;
-		v->regs.rdx = t >> 32;
-		return true;
-	}
-	v->part->msr_gp++;
-	virt_active()->vcpu_inject(v, VEC_GP, true, 0);
-	return false; /* the instruction did not complete: RIP stays */
-}
-
-bool exit_handle(struct vcpu *v, const struct vm_exit *e)
+static bool efer_write(struct vcpu *v, uint64_t val)
 {
 	const struct virt_ops *ops = virt_active();
-	struct partition *p = v->part;
+	uint64_t cur = ops->vcpu_get(v, VCPU_REG_EFER);
+	uint64_t ok = EFER_SCE | VCPU_EFER_LME | VCPU_EFER_LMA;
 
-	p->exits[e->kind]++;
-	switch (e->kind) {
-	case VMEXIT_NMI:
-		return true;
-	case VMEXIT_IO:
-		if (!handle_io(v, e))
-			return false;
-		ops->vcpu_skip(v, e->rip, e->insn_len);
-		return true;
-	case VMEXIT_CPUID:
-		handle_cpuid(v);
-		ops->vcpu_skip(v, e->rip, e->insn_len);
-		return true;
-	case VMEXIT_RDMSR:
-	case VMEXIT_WRMSR:
-		if (handle_msr(v, e))
-			ops->vcpu_skip(v, e->rip, e->insn_len);
-		return true;
-	case VMEXIT_EXCEPTION:
-		/* Intercepted only so it cannot loop unseen: the guest's own. */
-		ops->vcpu_inject(v, e->exception.vector, e->exception.has_error, e->exception.error);
-		return true;
-	case VMEXIT_HYPERCALL:
-		/* From the guest kernel only (ring 0), as KVM does: a guest's
-		 * user programs must not stop the partition. */
-		if (ops->vcpu_cpl(v) != 0)
-			v->regs.rax = (uint64_t)HC_EPERM;
-		else if (!hypercall(v))
-			return false;
-		ops->vcpu_skip(v, e->rip, e->insn_len);
-		return true;
-	case VMEXIT_HLT:
-		/* No virtual interrupts yet: a halted vCPU never wakes. */
-		partition_stop(p, "vCPU %u halted at rip 0x%lx", v->id, e->rip);
+	if (cpuid(CPUID_EXT_FEATURES, 0).edx & CPUID_EXT_NX)
+		ok |= EFER_NXE;
+	if (val & ~ok)
 		return false;
-	case VMEXIT_SLAT_FAULT:
-		partition_stop(p, "access outside its memory: GPA 0x%lx (%s%s%s) at rip 0x%lx",
-			       e->fault.gpa, e->fault.read ? "read" : "",
-			       e->fault.write ? "write" : "", e->fault.fetch ? "fetch" : "", e->rip);
+	if (((val ^ cur) & VCPU_EFER_LME) && (ops->vcpu_get(v, VCPU_REG_CR0) & VCPU_CR0_PG))
 		return false;
-	case VMEXIT_TRIPLE_FAULT:
-		partition_stop(p, "triple fault at rip 0x%lx", e->rip);
-		return false;
-	case VMEXIT_ENTRY_FAILED:
-		partition_stop(p, "VM entry failed: %s", e->detail ? e->detail : "?");
-		return false;
-	default:
-		partition_stop(p, "unexpected exit %lu (%s) at rip 0x%lx", e->code,
-			       e->detail ? e->detail : "?", e->rip);
-		return false;
+	ops->vcpu_set_efer(v, (val & ~VCPU_EFER_LMA) | (cur & VCPU_EFER_LMA));
+	return true;
+}
+
+static enum exit_action handle_msr(struct vcpu *v, const struct vm_exit *e)
+{
+	uint32_t msr = (uint32_t)v->regs.rcx;
+	uint64_t val = 0;
+	bool ok = false;
+
+	if (e->kind == VMEXIT_RDMSR) {
+		ok = msr == MSR_IA32_TSC || msr == MSR_EFER;
+		val = msr == MSR_IA32_TSC ? rdtsc() : ok ? virt_active()->vcpu_get(v, VCPU_REG_EFER) : 0;
+		if (ok) {
+			v->regs.rax = (uint32_t)val;
+			v->regs.rdx = val >> 32;
+		}
+	} else if (msr == MSR_EFER) {
+		ok = efer_write(v, (v->regs.rdx << 32) | (uint32_t)v->regs.rax);
 	}
+	if (ok)
+		return EXIT_SKIP;
+	v->part->msr_gp++;
+	virt_active()->vcpu_inject(v, VEC_GP, true, 0);
+	return EXIT_RESUME; /* the instruction did not complete: RIP stays */
+}
+
+static enum exit_action handle_exception(struct vcpu *v, const struct vm_exit *e)
+{
+	/* Intercepted only so it cannot loop unseen: the guest's own. */
+	virt_active()->vcpu_inject(v, e->exception.vector, e->exception.has_error,
+				   e->exception.error);
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_hypercall(struct vcpu *v, const struct vm_exit *e)
+{
+	(void)e;
+	/* From the guest kernel only (ring 0), as KVM does: a guest's user
+	 * programs must not stop the partition. */
+	if (virt_active()->vcpu_cpl(v) != 0)
+		v->regs.rax = (uint64_t)HC_EPERM;
+	else if (!hypercall(v))
+		return EXIT_LEAVE;
+	return EXIT_SKIP;
+}
+
+static enum exit_action handle_nmi(struct vcpu *v, const struct vm_exit *e)
+{
+	(void)v;
+	(void)e;
+	return EXIT_RESUME; /* the backend let the host take it */
+}
+
+static enum exit_action handle_hlt(struct vcpu *v, const struct vm_exit *e)
+{
+	/* No virtual interrupts yet: a halted vCPU never wakes. */
+	partition_stop(v->part, "vCPU %u halted at rip 0x%lx", v->id, e->rip);
+	return EXIT_LEAVE;
+}
+
+static enum exit_action handle_slat_fault(struct vcpu *v, const struct vm_exit *e)
+{
+	partition_stop(v->part, "access outside its memory: GPA 0x%lx (%s%s%s) at rip 0x%lx",
+		       e->fault.gpa, e->fault.read ? "read" : "", e->fault.write ? "write" : "",
+		       e->fault.fetch ? "fetch" : "", e->rip);
+	return EXIT_LEAVE;
+}
+
+/* The guest's state, for the log of a partition stopped by an exit it
+ * should not have caused (docs/log-lines.md). */
+static void dump_guest(struct vcpu *v)
+{
+	const struct virt_ops *ops = virt_active();
+	const struct vcpu_regs *r = &v->regs;
+	const char *n = v->part->cfg->name;
+
+	log_info("partition %s: guest rip=0x%lx rsp=0x%lx rflags=0x%lx cr0=0x%lx cr3=0x%lx "
+		 "cr4=0x%lx efer=0x%lx", n, ops->vcpu_get(v, VCPU_REG_RIP),
+		 ops->vcpu_get(v, VCPU_REG_RSP), ops->vcpu_get(v, VCPU_REG_RFLAGS),
+		 ops->vcpu_get(v, VCPU_REG_CR0), ops->vcpu_get(v, VCPU_REG_CR3),
+		 ops->vcpu_get(v, VCPU_REG_CR4), ops->vcpu_get(v, VCPU_REG_EFER));
+	log_info("partition %s: guest rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx rsi=0x%lx "
+		 "rdi=0x%lx rbp=0x%lx", n, r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp);
+	log_info("partition %s: guest r8=0x%lx r9=0x%lx r10=0x%lx r11=0x%lx r12=0x%lx "
+		 "r13=0x%lx r14=0x%lx r15=0x%lx", n, r->r8, r->r9, r->r10, r->r11, r->r12, r->r13,
+		 r->r14, r->r15);
+}
+
+static enum exit_action handle_triple_fault(struct vcpu *v, const struct vm_exit *e)
+{
+	dump_guest(v);
+	partition_stop(v->part, "triple fault at rip 0x%lx", e->rip);
+	return EXIT_LEAVE;
+}
+
+static enum exit_action handle_entry_failed(struct vcpu *v, const struct vm_exit *e)
+{
+	if (e->code) /* a real exit, not a refused VMLAUNCH/VMRESUME */
+		dump_guest(v);
+	partition_stop(v->part, "VM entry failed: %s", e->detail ? e->detail : "?");
+	return EXIT_LEAVE;
+}
+
+/* The one path for what nothing else handles: the native reason, where,
+ * and the guest's state. */
+static enum exit_action handle_unexpected(struct vcpu *v, const struct vm_exit *e)
+{
+	dump_guest(v);
+	partition_stop(v->part, "unexpected exit %lu (%s) at rip 0x%lx", e->code,
+		       e->detail ? e->detail : "?", e->rip);
+	return EXIT_LEAVE;
+}
+
+typedef enum exit_action exit_fn(struct vcpu *v, const struct vm_exit *e);
+
+static exit_fn *const handlers[VMEXIT_OTHER + 1] = {
+	[VMEXIT_IO] = handle_io,
+	[VMEXIT_HLT] = handle_hlt,
+	[VMEXIT_CPUID] = handle_cpuid,
+	[VMEXIT_RDMSR] = handle_msr,
+	[VMEXIT_WRMSR] = handle_msr,
+	[VMEXIT_HYPERCALL] = handle_hypercall,
+	[VMEXIT_EXCEPTION] = handle_exception,
+	[VMEXIT_SLAT_FAULT] = handle_slat_fault,
+	[VMEXIT_TRIPLE_FAULT] = handle_triple_fault,
+	[VMEXIT_NMI] = handle_nmi,
+	[VMEXIT_ENTRY_FAILED] = handle_entry_failed,
+	[VMEXIT_OTHER] = handle_unexpected,
+};
+
+enum exit_action exit_handle(struct vcpu *v, const struct vm_exit *e)
+{
+	v->part->exits[e->kind]++;
+	return handlers[e->kind](v, e);
 }

@@ -7,7 +7,8 @@
 
 #include "core/vcpu.h"
 
-/* Handles one exit of v; false when v must not run again. */
-bool exit_handle(struct vcpu *v, const struct vm_exit *e);
+/* Handles one exit of v and says how the backend goes on. Called by the
+ * backends on the exit path (vmx/, svm/), with the guest's registers in v. */
+enum exit_action exit_handle(struct vcpu *v, const struct vm_exit *e);
 
 #endif

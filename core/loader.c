@@ -363,6 +363,7 @@ int loader_load(const struct load_request *rq, const struct guest_ram *ram,
 	struct loader_mb_layout l;
 	struct loader_plan p;
 	struct loader_ctx c;
+	uint64_t area;
 	int rc;
 
 	rc = ctx_init(&c, rq->regions, rq->region_count, ram->size, err, errlen);
@@ -388,10 +389,10 @@ int loader_load(const struct load_request *rq, const struct guest_ram *ram,
 					   "entry point 0x%lx is not inside the image at 0x%lx (%lu bytes)",
 					   (unsigned long)rq->flat_entry, (unsigned long)rq->flat_load,
 					   (unsigned long)rq->size);
-		rc = loader_plan_write(&c, rq->img, &p);
+		rc = loader_flat_check(&c, rq, &p, &area);
 		if (!rc)
-			vcpu_state_flat32(out, (uint32_t)rq->flat_entry);
-		return rc;
+			rc = loader_plan_write(&c, rq->img, &p);
+		return rc ? rc : loader_flat_enter(&c, rq, area, out);
 	}
 
 	rc = loader_mb_place(&c, rq, &p, rq->fmt == IMAGE_MULTIBOOT1 ? 1 : 2, &l);

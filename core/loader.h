@@ -8,9 +8,13 @@
  *
  * Formats and the state each starts in (core/vcpu_state.h):
  * - IMAGE_FLAT: the bytes copied to flat_load, entered at flat_entry (inside
- *   the image, below 4 GiB) in 32-bit flat protected mode, paging off,
- *   EAX=EBX=0 (like a Multiboot kernel without information). A flat image
- *   takes no modules; the command line is not passed.
+ *   the image, below 4 GiB), by flat_mode: in 32-bit flat protected mode,
+ *   paging off, EAX=EBX=0 (like a Multiboot kernel without information); in
+ *   16-bit real mode (entry below 1 MiB, CS = its 64 KiB block); or in 64-bit
+ *   long mode on an identity map of the first 4 GiB (2 MiB pages) that the
+ *   loader builds with a GDT in the last LOADER_LONG_PAGES pages of RAM below
+ *   3 GiB, RSP at their start. A flat image takes no modules; the command
+ *   line is not passed.
  * - IMAGE_MULTIBOOT1 (spec 0.6.96): header in the first 8192 bytes; the a.out
  *   kludge address fields if flags bit 16 is set, else ELF32/ELF64 loaded at
  *   the segments' physical addresses. Required flags other than bits 0 and 1
@@ -74,6 +78,8 @@ struct loader_module {
 #define LOADER_STR_MAX     4096 /* command line and module names, NUL excluded */
 #define LOADER_PAGE        4096ull
 #define LOADER_4G          0x100000000ull
+#define LOADER_REAL_TOP    0x100000ull /* real mode reaches below 1 MiB */
+#define LOADER_LONG_PAGES  7           /* the long-mode tables and GDT */
 
 struct load_request {
 	enum image_format fmt;
@@ -88,6 +94,7 @@ struct load_request {
 	const struct guest_region *regions;
 	unsigned region_count;
 	const char *loader_name; /* boot_loader_name; NULL: "hv" */
+	enum vcpu_mode flat_mode; /* IMAGE_FLAT only; 0: 32-bit protected mode */
 };
 
 /* Validates img as fmt for a partition of ram_size bytes of RAM, laid out as
@@ -156,6 +163,15 @@ int loader_plan_add(struct loader_ctx *c, struct loader_plan *p, uint64_t gpa, u
 bool loader_plan_covers(const struct loader_plan *p, uint64_t gpa);
 /* The only ways to guest memory: range checked, then c->ram called. */
 int loader_write(struct loader_ctx *c, uint64_t gpa, const void *src, uint64_t len);
+
+/* loader_flat.c: checks that a flat image can start in rq->flat_mode (and,
+ * for long mode, where its page tables and GDT go: *area); writes nothing. */
+int loader_flat_check(struct loader_ctx *c, const struct load_request *rq,
+		      const struct loader_plan *p, uint64_t *area);
+/* The entry state of a flat image, after loader_flat_check(); writes the
+ * long-mode tables. */
+int loader_flat_enter(struct loader_ctx *c, const struct load_request *rq, uint64_t area,
+		      struct vcpu_state *out);
 int loader_zero(struct loader_ctx *c, uint64_t gpa, uint64_t len);
 int loader_plan_write(struct loader_ctx *c, const uint8_t *img, const struct loader_plan *p);
 

@@ -12,7 +12,7 @@
 
 /* Kept out of what partitions may take: page tables, stacks, later vCPUs. */
 #define HV_RESERVE_BYTES (16ul << 20)
-#define ERR_MAX          160
+#define ERR_MAX          PARTITION_ERR_MAX
 
 static struct hv_config config;
 struct partition parts[CONFIG_MAX_PARTITIONS];
@@ -104,6 +104,8 @@ static bool load_image(const struct boot_info *bi, struct partition *p, char *er
 		.fmt = image_format(c->format),
 		.flat_load = c->load,
 		.flat_entry = c->entry,
+		.flat_mode = c->mode == PART_MODE_REAL ? VCPU_MODE_REAL16 :
+			     c->mode == PART_MODE_LONG ? VCPU_MODE_LONG64 : VCPU_MODE_PROT32,
 		.cmdline = c->cmdline,
 		.mods = mods,
 		.mod_count = c->nmodules,
@@ -175,15 +177,18 @@ static bool same(const char *a, const char *b)
 	return *a == *b;
 }
 
-/* debug_bad_guest=NAME: CR0.PG without PE is refused by every VM entry
- * (SDM Vol. 3C 27.3.1.1), so that partition's first entry fails. */
+/* debug_bad_guest=NAME: CR0.PG without PE and a reserved EFER bit (bit 2)
+ * are both refused by VM entry (SDM Vol. 3C 27.3.1.1) and VMRUN (APM Vol. 2
+ * 15.5.1); emulators check one or the other, so that partition's first
+ * entry fails everywhere. */
 static void maybe_break_state(struct partition *p)
 {
 	if (!hv_opts.debug_bad_guest[0] || !same(hv_opts.debug_bad_guest, p->cfg->name))
 		return;
-	log_info("partition %s: debug_bad_guest: entry state broken on purpose (CR0.PG without PE)",
-		 p->cfg->name);
+	log_info("partition %s: debug_bad_guest: entry state broken on purpose (CR0.PG without PE, "
+		 "EFER bit 2)", p->cfg->name);
 	p->boot_state.cr0 = (p->boot_state.cr0 & ~VCPU_CR0_PE) | VCPU_CR0_PG;
+	p->boot_state.efer |= 1ull << 2;
 }
 
 static bool build(const struct boot_info *bi, struct partition *p, char *err)
@@ -194,7 +199,7 @@ static bool build(const struct boot_info *bi, struct partition *p, char *err)
 		fmt_snprintf(err, ERR_MAX, "guest memory: %s", gspace_status_str(gs));
 		return false;
 	}
-	if (load_image(bi, p, err) && build_slat(p, err)) {
+	if (load_image(bi, p, err) && build_slat(p, err) && partition_devices(p, err)) {
 		maybe_break_state(p);
 		return true;
 	}

@@ -14,6 +14,9 @@
 #include "core/vcpu_state.h"
 #include "mm/gspace.h"
 #include "mm/slat.h"
+#include "vdev/debug_exit.h"
+#include "vdev/vdev.h"
+#include "vdev/vuart.h"
 
 struct partition {
 	const struct part_config *cfg;
@@ -25,7 +28,10 @@ struct partition {
 	struct vcpu vcpu0;            /* only vCPU 0 runs until the scheduler exists */
 	unsigned cpu;                 /* physical CPU it runs on */
 	volatile bool stopped;
-	char con[128];                /* virtual COM1 output, a line at a time */
+	struct vdev_bus bus;          /* its virtual devices' ports */
+	struct vuart com1;
+	struct vdebug_exit dexit;
+	char con[128];                /* console output, a line at a time */
 	unsigned con_len;
 	uint64_t exits[VMEXIT_OTHER + 1];
 	uint64_t io_unclaimed;
@@ -34,6 +40,12 @@ struct partition {
 
 extern struct partition parts[CONFIG_MAX_PARTITIONS];
 extern unsigned nparts;
+
+#define PARTITION_ERR_MAX 160
+
+/* Claims p's virtual devices (core/partition_devs.c); false with the reason
+ * in err (PARTITION_ERR_MAX bytes). */
+bool partition_devices(struct partition *p, char *err);
 
 /* One byte of p's console output (virtual COM1 or hypercall). */
 void partition_console_putc(struct partition *p, uint8_t c);

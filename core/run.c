@@ -52,7 +52,6 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 static void run_one(struct partition *p)
 {
 	const struct virt_ops *ops = virt_active();
-	struct vm_exit e;
 
 	/* Registers VM entry does not load must not show the previous
 	 * partition's values (or the host's). */
@@ -64,10 +63,11 @@ static void run_one(struct partition *p)
 		return;
 	}
 	log_info("partition %s: running on cpu %u", p->cfg->name, this_cpu()->cpu_id);
-	do {
-		ops->vcpu_run(&p->vcpu0, &e);
-		p->vcpu0.exits++;
-	} while (exit_handle(&p->vcpu0, &e));
+	/* Exits are handled on the backend's exit path (exit_handle()); it
+	 * returns once the vCPU stopped. */
+	ops->vcpu_run(&p->vcpu0);
+	if (!p->stopped)
+		partition_stop(p, "its vCPU left the run loop without stopping");
 }
 
 void run_this_cpu(void)

@@ -65,4 +65,19 @@ struct vm_exit {
 	const char *detail;   /* a name for ENTRY_FAILED / OTHER, may be NULL */
 };
 
+/* Guest registers that live in the VMCS/VMCB (virt_ops.vcpu_get). CR0 and
+ * CR4 as the guest sees them (bits the backend owns show their shadow). */
+enum vcpu_reg {
+	VCPU_REG_RIP, VCPU_REG_RSP, VCPU_REG_RFLAGS,
+	VCPU_REG_CR0, VCPU_REG_CR3, VCPU_REG_CR4, VCPU_REG_EFER,
+};
+
+/* What the backend does after core/ handled an exit (core/exits.c). Only
+ * the fields of struct vm_exit that belong to its kind are set. */
+enum exit_action {
+	EXIT_RESUME,        /* enter the guest again, RIP as it is */
+	EXIT_SKIP,          /* the instruction completed: RIP past it, then enter */
+	EXIT_LEAVE,         /* return to the run loop (the vCPU stopped) */
+};
+
 #endif

@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 enum vcpu_mode {
+	VCPU_MODE_PROT32, /* CR0.PE=1, PG=0, flat 4 GiB segments (the default) */
 	VCPU_MODE_REAL16, /* CR0.PE=0 */
-	VCPU_MODE_PROT32, /* CR0.PE=1, PG=0, flat 4 GiB segments */
 	VCPU_MODE_LONG64, /* EFER.LMA=1, CS.L=1 */
 };
 
@@ -51,12 +51,25 @@ _Static_assert(VCPU_AR_DATA32_FLAT == 0xc093, "flat 32-bit data access rights");
 #define VCPU_CR0_PE     (1ull << 0)
 #define VCPU_CR0_ET     (1ull << 4) /* hardwired to 1 since the i486 */
 #define VCPU_CR0_PG     (1ull << 31)
+#define VCPU_CR4_PAE    (1ull << 5)
+#define VCPU_EFER_LME   (1ull << 8)
+#define VCPU_EFER_LMA   (1ull << 10)
 #define VCPU_RFLAGS_FIXED (1ull << 1) /* reserved, always 1 */
 
 /* Selectors of the flat segments; the GDT behind them is the guest's own to
  * build (Multiboot says GDTR may be invalid), so they only matter on reload. */
 #define VCPU_SEL_CODE32 0x08
 #define VCPU_SEL_DATA32 0x10
+#define VCPU_SEL_CODE64 0x08 /* in the GDT the loader builds for long mode */
+
+/* Real mode (16-bit): base = selector * 16, 64 KiB limit, present and
+ * accessed, as after a reset; what VM entry with unrestricted guest accepts
+ * (SDM Vol. 3C 27.3.1.2). */
+#define VCPU_AR_CODE16 (VCPU_AR_TYPE(VCPU_SEG_CODE_RX_ACCESSED) | VCPU_AR_S | VCPU_AR_P)
+#define VCPU_AR_DATA16 (VCPU_AR_TYPE(VCPU_SEG_DATA_RW_ACCESSED) | VCPU_AR_S | VCPU_AR_P)
+/* 64-bit code: L=1, D/B=0. */
+#define VCPU_AR_CODE64 \
+	(VCPU_AR_TYPE(VCPU_SEG_CODE_RX_ACCESSED) | VCPU_AR_S | VCPU_AR_P | VCPU_AR_L | VCPU_AR_G)
 
 /* What a Multiboot loader leaves in EAX (1: spec 0.6.96 3.2; 2: spec 1.0 3.3). */
 #define MULTIBOOT1_EAX_MAGIC 0x2BADB002u
@@ -103,6 +116,45 @@ static inline void vcpu_state_flat32(struct vcpu_state *s, uint32_t entry)
 		.tr = { 0, 0, 0xffff, VCPU_AR_TSS32_BUSY },
 		.ldtr = { 0, 0, 0xffff, VCPU_AR_UNUSABLE },
 	};
+}
+
+/* 16-bit real mode at entry (below 1 MiB): CS = entry's 64 KiB block,
+ * IP the rest; DS, ES, FS, GS, SS 0; the real-mode IVT at 0 (IDTR limit
+ * 0x3ff). Everything else as in vcpu_state_flat32. */
+static inline void vcpu_state_real16(struct vcpu_state *s, uint32_t entry)
+{
+	uint16_t cs = (uint16_t)((entry & 0xf0000) >> 4);
+	const struct vcpu_segment data = { 0, 0, 0xffff, VCPU_AR_DATA16 };
+
+	*s = (struct vcpu_state){
+		.mode = VCPU_MODE_REAL16,
+		.rip = entry & 0xffff,
+		.rflags = VCPU_RFLAGS_FIXED,
+		.cr0 = VCPU_CR0_ET,
+		.cs = { cs, (uint64_t)cs << 4, 0xffff, VCPU_AR_CODE16 },
+		.ds = data, .es = data, .fs = data, .gs = data, .ss = data,
+		.tr = { 0, 0, 0xffff, VCPU_AR_TSS32_BUSY },
+		.ldtr = { 0, 0, 0xffff, VCPU_AR_UNUSABLE },
+		.idtr = { 0, 0x3ff },
+	};
+}
+
+/* 64-bit long mode at entry: paging on with CR3 = pml4 (the loader's
+ * identity map), PAE, EFER.LME/LMA, CS 64-bit from the loader's GDT, flat
+ * data segments, RSP = stack, interrupts off, IDT empty. */
+static inline void vcpu_state_long64(struct vcpu_state *s, uint64_t entry, uint64_t pml4,
+				     uint64_t gdt, uint16_t gdt_limit, uint64_t stack)
+{
+	vcpu_state_flat32(s, 0);
+	s->mode = VCPU_MODE_LONG64;
+	s->rip = entry;
+	s->rsp = stack;
+	s->cr0 |= VCPU_CR0_PG;
+	s->cr3 = pml4;
+	s->cr4 = VCPU_CR4_PAE;
+	s->efer = VCPU_EFER_LME | VCPU_EFER_LMA;
+	s->cs = (struct vcpu_segment){ VCPU_SEL_CODE64, 0, 0xffffffffu, VCPU_AR_CODE64 };
+	s->gdtr = (struct vcpu_dtable){ gdt, gdt_limit };
 }
 
 /* Multiboot 0.6.96 section 3.2: EAX magic, EBX the information's address,

@@ -6,8 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/vcpu.h"
+
 struct slat_fmt;
-struct vcpu;
 struct vcpu_state;
 struct vm_exit;
 
@@ -33,15 +34,20 @@ struct virt_ops {
 	 * tables (root) with TLB tag `tag` (VPID/ASID, nonzero). 0 or -1. */
 	int (*vcpu_init)(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root,
 			 uint16_t tag);
-	/* Runs v on this CPU until the next exit, decoded into *e. */
-	void (*vcpu_run)(struct vcpu *v, struct vm_exit *e);
-	/* Sets v's RIP past the exiting instruction at rip (from the exit). */
-	void (*vcpu_skip)(struct vcpu *v, uint64_t rip, unsigned len);
+	/* Runs v on this CPU: each exit is decoded and handed to exit_handle()
+	 * (core/exits.h) right on the exit path, and the guest entered again,
+	 * until exit_handle() says EXIT_LEAVE. A failed entry is reported to
+	 * exit_handle() as VMEXIT_ENTRY_FAILED. */
+	void (*vcpu_run)(struct vcpu *v);
 	/* Delivers hardware exception `vector` (with error code if has_error)
 	 * to v at its next entry. */
 	void (*vcpu_inject)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 	/* v's current privilege level (0-3). */
 	unsigned (*vcpu_cpl)(struct vcpu *v);
+	/* One of v's registers kept by the backend (core/vcpu.h). */
+	uint64_t (*vcpu_get)(struct vcpu *v, enum vcpu_reg r);
+	/* The guest's WRMSR to EFER, already checked by core/ (LMA unchanged). */
+	void (*vcpu_set_efer)(struct vcpu *v, uint64_t efer);
 };
 
 extern const struct virt_ops vmx_ops;

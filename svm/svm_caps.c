@@ -56,7 +56,8 @@ const struct virt_ops svm_ops = {
 	.slat_max_level = svm_slat_max_level,
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_run = svm_vcpu_run,
-	.vcpu_skip = svm_vcpu_skip,
 	.vcpu_inject = svm_vcpu_inject,
 	.vcpu_cpl = svm_vcpu_cpl,
+	.vcpu_get = svm_vcpu_get,
+	.vcpu_set_efer = svm_vcpu_set_efer,
 };

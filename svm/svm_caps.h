@@ -28,10 +28,11 @@ struct vm_exit;
  * half of svm_ops (core/virt.h documents them). */
 bool svm_cpu_on(unsigned cpu);
 int svm_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root, uint16_t tag);
-void svm_vcpu_run(struct vcpu *v, struct vm_exit *e);
-void svm_vcpu_skip(struct vcpu *v, uint64_t rip, unsigned len);
+void svm_vcpu_run(struct vcpu *v);
 void svm_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 unsigned svm_vcpu_cpl(struct vcpu *v);
+uint64_t svm_vcpu_get(struct vcpu *v, enum vcpu_reg r);
+void svm_vcpu_set_efer(struct vcpu *v, uint64_t efer);
 
 /* VIRT_FW_DISABLED when VM_CR.SVMDIS is set, VIRT_LACKING without NPT. */
 enum virt_status svm_assess(const struct svm_raw *r, struct svm_features *f);

@@ -6,6 +6,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/layout.h"
 #include "arch/x86/percpu.h"
+#include "core/exits.h"
 #include "core/log.h"
 #include "core/string.h"
 #include "core/vcpu.h"
@@ -32,9 +33,11 @@
 #define LEN_VMMCALL      3
 #define LEN_MSR          2
 
-int svm_enter(struct vcpu_regs *regs, uint64_t vmcb_pa, uint64_t host_pa);
+void svm_enter(struct vcpu *v, uint64_t vmcb_pa, uint64_t host_pa);
 
 static uint64_t iopm_pa, msrpm_pa;
+/* Read once (svm_cpu_on): a CPUID on every exit would add to its cost. */
+static bool nrips;
 static uint64_t hsave_pa[MAX_CPUS], host_vmsave_pa[MAX_CPUS];
 
 static uint64_t page_filled(unsigned order, int byte)
@@ -47,9 +50,39 @@ static uint64_t page_filled(unsigned order, int byte)
 	return pa;
 }
 
+/* The MSRs a guest reads and writes without an exit: all are guest state
+ * that VMLOAD/VMSAVE switch on every run (svm_entry.asm): FS/GS base,
+ * KernelGSbase, STAR, LSTAR, CSTAR, SFMASK and the SYSENTER MSRs. */
+static const uint32_t msr_pass[] = { 0x174, 0x175, 0x176, 0xc0000081u, 0xc0000082u,
+				     0xc0000083u, 0xc0000084u, 0xc0000100u, 0xc0000101u,
+				     0xc0000102u };
+
+/* The permission maps, shared by every vCPU (APM Vol. 2 15.10, 15.11):
+ * every port and all other MSRs are intercepted. MSRPM: two bits (read,
+ * write) per MSR; 0-0x1fff at byte 0, 0xc0000000-0xc0001fff at 0x800. */
+static bool maps_init(void)
+{
+	uint8_t *m;
+
+	iopm_pa = page_filled(IOPM_ORDER, 0xff);
+	msrpm_pa = page_filled(MSRPM_ORDER, 0xff);
+	if (!iopm_pa || !msrpm_pa)
+		return false;
+	m = phys_to_virt(msrpm_pa);
+	for (unsigned i = 0; i < sizeof(msr_pass) / sizeof(msr_pass[0]); i++) {
+		unsigned bit = 2 * (msr_pass[i] & 0x1fff) + (msr_pass[i] >= 0xc0000000u ? 0x800 * 8 : 0);
+
+		m[bit / 8] &= (uint8_t)~(3u << (bit % 8));
+	}
+	return true;
+}
+
 bool svm_cpu_on(unsigned cpu)
 {
 	if (cpu >= MAX_CPUS)
+		return false;
+	/* The boot CPU comes first, alone: it builds the shared maps. */
+	if (cpu == 0 && !iopm_pa && !maps_init())
 		return false;
 	if (!hsave_pa[cpu]) {
 		hsave_pa[cpu] = page_filled(0, 0);
@@ -57,6 +90,7 @@ bool svm_cpu_on(unsigned cpu)
 		if (!hsave_pa[cpu] || !host_vmsave_pa[cpu])
 			return false;
 	}
+	nrips = cpuid(0x8000000a, 0).edx & CPUID_NRIPS;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave_pa[cpu]);
 	return true;
@@ -77,11 +111,6 @@ int svm_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 	struct vmcb *c;
 	uint64_t pa;
 
-	/* The permission maps are shared: every port and MSR is intercepted. */
-	if (!iopm_pa)
-		iopm_pa = page_filled(IOPM_ORDER, 0xff);
-	if (!msrpm_pa)
-		msrpm_pa = page_filled(MSRPM_ORDER, 0xff);
 	if (!iopm_pa || !msrpm_pa || !(pa = page_filled(0, 0)))
 		return -1;
 	c = phys_to_virt(pa);
@@ -128,24 +157,23 @@ int svm_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 	return 0;
 }
 
-static bool has_nrips(void)
-{
-	return cpuid(0x8000000a, 0).edx & CPUID_NRIPS;
-}
 
 /* Length of the exiting instruction: nRIP when the CPU saves it. */
 static unsigned insn_len(const struct vmcb *c, unsigned fixed)
 {
-	if (has_nrips() && c->nrip > c->rip)
+	if (nrips && c->nrip > c->rip)
 		return (unsigned)(c->nrip - c->rip);
 	return fixed;
 }
 
+/* Sets only the fields of *e that belong to its kind. */
 static void decode(const struct vmcb *c, struct vm_exit *e)
 {
 	uint64_t code = c->exitcode, i1 = c->exitinfo1;
 
-	*e = (struct vm_exit){ .code = code, .rip = c->rip };
+	e->code = code;
+	e->rip = c->rip;
+	e->insn_len = 0;
 	if ((uint32_t)code == SVM_EXIT_INVALID) {
 		e->kind = VMEXIT_ENTRY_FAILED;
 		e->detail = "VMRUN refused the VMCB (VMEXIT_INVALID)";
@@ -209,25 +237,31 @@ static void decode(const struct vmcb *c, struct vm_exit *e)
 	}
 }
 
-void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
+/* Called by svm_enter (svm_entry.asm) after every #VMEXIT, with the
+ * guest's registers saved in v and GIF set: nonzero to run it again. */
+int svm_exit_handler(struct vcpu *v);
+int svm_exit_handler(struct vcpu *v)
 {
 	struct vmcb *c = phys_to_virt(v->arch_page);
-	unsigned cpu = this_cpu()->cpu_id;
+	struct vm_exit e;
+	enum exit_action a;
 
-	c->rax = v->regs.rax;
-	svm_enter(&v->regs, v->arch_page, host_vmsave_pa[cpu]);
 	v->regs.rax = c->rax;
 	c->tlb_control = 0; /* flushed once, at the first run */
-	c->eventinj = 0;
+	c->eventinj = 0;    /* delivered (or back in EXITINTINFO) */
 	v->launched = true;
-	decode(c, e);
+	v->exits++;
+	decode(c, &e);
+	a = exit_handle(v, &e);
+	if (a == EXIT_SKIP)
+		c->rip = e.rip + e.insn_len;
+	c->rax = v->regs.rax;
+	return a != EXIT_LEAVE;
 }
 
-void svm_vcpu_skip(struct vcpu *v, uint64_t rip, unsigned len)
+void svm_vcpu_run(struct vcpu *v)
 {
-	struct vmcb *c = phys_to_virt(v->arch_page);
-
-	c->rip = rip + len;
+	svm_enter(v, v->arch_page, host_vmsave_pa[this_cpu()->cpu_id]);
 }
 
 void svm_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -244,4 +278,27 @@ void svm_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t er
 unsigned svm_vcpu_cpl(struct vcpu *v)
 {
 	return ((const struct vmcb *)phys_to_virt(v->arch_page))->cpl;
+}
+
+uint64_t svm_vcpu_get(struct vcpu *v, enum vcpu_reg r)
+{
+	const struct vmcb *c = phys_to_virt(v->arch_page);
+
+	switch (r) {
+	case VCPU_REG_RIP: return c->rip;
+	case VCPU_REG_RSP: return c->rsp;
+	case VCPU_REG_RFLAGS: return c->rflags;
+	case VCPU_REG_CR0: return c->cr0;
+	case VCPU_REG_CR3: return c->cr3;
+	case VCPU_REG_CR4: return c->cr4;
+	case VCPU_REG_EFER: return c->efer & ~EFER_SVME; /* the guest has no SVM */
+	}
+	return 0;
+}
+
+void svm_vcpu_set_efer(struct vcpu *v, uint64_t efer)
+{
+	struct vmcb *c = phys_to_virt(v->arch_page);
+
+	c->efer = efer | EFER_SVME; /* VMRUN requires it */
 }

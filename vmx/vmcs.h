@@ -14,6 +14,8 @@ enum vmcs_field {
 	VMCS_HOST_DS_SEL = 0x0c06, VMCS_HOST_FS_SEL = 0x0c08, VMCS_HOST_GS_SEL = 0x0c0a,
 	VMCS_HOST_TR_SEL = 0x0c0c,
 	/* 64-bit */
+	VMCS_IO_BITMAP_A = 0x2000, VMCS_IO_BITMAP_B = 0x2002, VMCS_MSR_BITMAP = 0x2004,
+	VMCS_EXIT_MSR_STORE_ADDR = 0x2006, VMCS_ENTRY_MSR_LOAD_ADDR = 0x200a,
 	VMCS_EPT_POINTER = 0x201a,
 	VMCS_GUEST_PHYS_ADDR = 0x2400,
 	VMCS_LINK_POINTER = 0x2800,
@@ -67,7 +69,8 @@ _Static_assert(VMCS_WIDTH(VMCS_HOST_RIP) == 3, "natural-width field");
 /* Controls (SDM Vol. 3C 25.6, 25.7, 25.8) */
 #define PIN_NMI_EXITING          (1u << 3)
 #define PROC_HLT_EXITING         (1u << 7)
-#define PROC_UNCOND_IO_EXITING   (1u << 24)
+#define PROC_USE_IO_BITMAPS      (1u << 25)
+#define PROC_USE_MSR_BITMAPS     (1u << 28)
 #define PROC_SECONDARY           (1u << 31)
 #define PROC2_EPT                (1u << 1)
 #define PROC2_VPID               (1u << 5)
@@ -75,6 +78,7 @@ _Static_assert(VMCS_WIDTH(VMCS_HOST_RIP) == 3, "natural-width field");
 #define EXIT_HOST_64BIT          (1u << 9)
 #define EXIT_SAVE_EFER           (1u << 20)
 #define EXIT_LOAD_EFER           (1u << 21)
+#define ENTRY_IA32E_MODE         (1u << 9)
 #define ENTRY_LOAD_EFER          (1u << 15)
 
 /* VM-entry interruption information, SDM Vol. 3C 25.8.3 */

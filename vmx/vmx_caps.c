@@ -18,6 +18,9 @@ static bool ept_1g;
  * before they report online). */
 static bool vmx_cpu_prepare(void)
 {
+	/* The boot CPU comes first, alone: it allocates the shared bitmaps. */
+	if (this_cpu()->cpu_id == 0 && !vmx_bitmaps_init())
+		return false;
 	return vmx_cpu_on(this_cpu()->cpu_id) == VMX_ON_OK;
 }
 
@@ -73,7 +76,8 @@ const struct virt_ops vmx_ops = {
 	.slat_max_level = vmx_slat_max_level,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_run = vmx_vcpu_run,
-	.vcpu_skip = vmx_vcpu_skip,
 	.vcpu_inject = vmx_vcpu_inject,
 	.vcpu_cpl = vmx_vcpu_cpl,
+	.vcpu_get = vmx_vcpu_get,
+	.vcpu_set_efer = vmx_vcpu_set_efer,
 };

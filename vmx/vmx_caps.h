@@ -37,12 +37,19 @@ struct vcpu;
 struct vcpu_state;
 struct vm_exit;
 
+/* vmx/vmx_bitmaps.c: the shared I/O bitmaps (two pages) and MSR bitmap;
+ * init once on the boot CPU, false when out of memory. */
+bool vmx_bitmaps_init(void);
+uint64_t vmx_io_bitmap_pa(void);
+uint64_t vmx_msr_bitmap_pa(void);
+
 /* vmx/vmx_vcpu.c: the vCPU half of vmx_ops (core/virt.h documents them). */
 int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root, uint16_t tag);
-void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e);
-void vmx_vcpu_skip(struct vcpu *v, uint64_t rip, unsigned len);
+void vmx_vcpu_run(struct vcpu *v);
 void vmx_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 unsigned vmx_vcpu_cpl(struct vcpu *v);
+uint64_t vmx_vcpu_get(struct vcpu *v, enum vcpu_reg r);
+void vmx_vcpu_set_efer(struct vcpu *v, uint64_t efer);
 
 /* Enters VMX operation on this CPU (idempotent); does not log. */
 enum vmx_on_status vmx_cpu_on(unsigned cpu);

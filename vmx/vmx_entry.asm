@@ -1,12 +1,19 @@
-; VM entry and exit for VMX (SDM Vol. 3C 28, 29). vmx_enter(regs, launched)
-; loads the guest's general registers from struct vcpu_regs, enters with
-; VMLAUNCH or VMRESUME and returns 0 after the exit (HOST_RIP is vmx_exit,
-; HOST_RSP the stack as it is here), or 1 (VMfailInvalid) / 2 (VMfailValid).
+; VM entry and the exit path for VMX (SDM Vol. 3C 28, 29).
+; int vmx_enter(struct vcpu *v, int launched) loads the guest's general
+; registers from v (struct vcpu_regs comes first in struct vcpu) and enters
+; with VMLAUNCH or VMRESUME. Each exit lands at vmx_exit (HOST_RIP) on the
+; stack as it was at the entry (HOST_RSP), saves the guest's registers and
+; calls vmx_exit_handler(v); while that returns nonzero the guest is entered
+; again right here, without going back through C. vmx_enter returns 0 when
+; the handler says leave, 1 when a VMLAUNCH/VMRESUME failed with
+; VMfailInvalid, 2 with VMfailValid.
 
 %include "asm-offsets.inc"
 %include "vcpu_regs.inc"
 
 VMCS_HOST_RSP equ 0x6c14
+
+extern vmx_exit_handler
 
 section .text
 bits 64
@@ -15,7 +22,9 @@ global vmx_enter
 global vmx_exit
 vmx_enter:
 	PUSH_HOST_REGS
-	push rdi                        ; regs, found again at [rsp] on exit
+	push rdi                        ; v, found again at [rsp] on exit
+	; Six pushes, v and the return address: RSP is 16-byte aligned here,
+	; as the call below needs.
 	mov rax, VMCS_HOST_RSP
 	vmwrite rax, rsp
 	jbe .fail                       ; CF or ZF: VMfail
@@ -36,8 +45,15 @@ vmx_enter:
 	ret
 
 vmx_exit:
-	SAVE_GUEST_REGS 1
-	xor eax, eax
+	SAVE_GUEST_REGS 1               ; leaves v in RDI
+	call vmx_exit_handler
+	test eax, eax
+	jz .leave
+	mov rdi, [rsp]
+	LOAD_GUEST_REGS 1
+	vmresume
+	jmp vmx_enter.fail
+.leave:
 	pop rdi
 	POP_HOST_REGS
 	ret

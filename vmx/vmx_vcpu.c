@@ -10,7 +10,9 @@
 #include "arch/x86/percpu.h"
 #include <stddef.h>
 
+#include "core/exits.h"
 #include "core/log.h"
+#include "core/partition.h"
 #include "core/string.h"
 #include "core/vcpu.h"
 #include "core/vcpu_state.h"
@@ -52,16 +54,19 @@
 #define IO_QUAL_STRING          (1ull << 4)
 #define IO_QUAL_PORT(q)         (((q) >> 16) & 0xffff)
 
-int vmx_enter(struct vcpu_regs *regs, int launched);
+int vmx_enter(struct vcpu *v, int launched);
 void vmx_exit(void);
 
 /* Desired controls adjusted to what the CPU allows: allowed-0 bits (low half)
  * forced on, allowed-1 bits (high half) the only ones kept (SDM Vol. 3D A.3).
- * The TRUE MSRs let default-1 bits be cleared where the CPU permits. */
-static uint32_t adjust(uint32_t want, uint32_t msr, uint32_t true_msr)
+ * The TRUE MSRs let default-1 bits be cleared where the CPU permits. A
+ * wanted bit the CPU does not allow is never dropped silently: *missing
+ * gets it, and the vCPU is refused. */
+static uint32_t adjust(uint32_t want, uint32_t msr, uint32_t true_msr, uint32_t *missing)
 {
 	uint64_t cap = rdmsr((rdmsr(MSR_VMX_BASIC) & VMX_BASIC_TRUE_CTLS) ? true_msr : msr);
 
+	*missing |= want & ~(uint32_t)(cap >> 32);
 	return (want | (uint32_t)cap) & (uint32_t)(cap >> 32);
 }
 
@@ -82,26 +87,33 @@ static bool write_all(const struct field_value *fv, unsigned n, uint32_t *bad)
 	return true;
 }
 
-static bool write_controls(uint64_t slat_root, uint16_t vpid, uint32_t *bad)
+static bool write_controls(uint64_t slat_root, uint16_t vpid, bool long_mode, uint32_t *bad)
 {
+	uint32_t missing[5] = { 0 };
 	const struct field_value fv[] = {
-		{ VMCS_PIN_CTLS, adjust(PIN_NMI_EXITING, MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED) },
-		{ VMCS_PROC_CTLS, adjust(PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_SECONDARY,
-					 MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED) },
+		{ VMCS_PIN_CTLS, adjust(PIN_NMI_EXITING, MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED,
+					&missing[0]) },
+		{ VMCS_PROC_CTLS,
+		  adjust(PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
+			 MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED, &missing[1]) },
 		{ VMCS_PROC_CTLS2, adjust(PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED,
-					  MSR_VMX_PROCBASED2, MSR_VMX_PROCBASED2) },
+					  MSR_VMX_PROCBASED2, MSR_VMX_PROCBASED2, &missing[2]) },
 		{ VMCS_EXIT_CTLS, adjust(EXIT_HOST_64BIT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-					 MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT) },
-		{ VMCS_ENTRY_CTLS, adjust(ENTRY_LOAD_EFER, MSR_VMX_ENTRY, MSR_VMX_TRUE_ENTRY) },
+					 MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT, &missing[3]) },
+		/* A guest that starts in long mode enters as IA-32e; later, each
+		 * exit keeps this control equal to the guest's EFER.LMA. */
+		{ VMCS_ENTRY_CTLS, adjust(ENTRY_LOAD_EFER | (long_mode ? ENTRY_IA32E_MODE : 0),
+					  MSR_VMX_ENTRY, MSR_VMX_TRUE_ENTRY, &missing[4]) },
+		{ VMCS_IO_BITMAP_A, vmx_io_bitmap_pa() },
+		{ VMCS_IO_BITMAP_B, vmx_io_bitmap_pa() + PAGE_SIZE },
+		{ VMCS_MSR_BITMAP, vmx_msr_bitmap_pa() },
 		/* #DB and #AC can be made to recur forever during their own
 		 * delivery, with no exit and no NMI getting through (CVE-2015-8104,
 		 * CVE-2015-5307): intercept both and re-inject. #MC belongs to the
 		 * host. */
 		{ VMCS_EXCEPTION_BITMAP, (1u << VEC_DB) | (1u << VEC_AC) | (1u << VEC_MC) },
 		{ VMCS_CR3_TARGET_COUNT, 0 },
-		{ VMCS_EXIT_MSR_STORE_COUNT, 0 },
 		{ VMCS_EXIT_MSR_LOAD_COUNT, 0 },
-		{ VMCS_ENTRY_MSR_LOAD_COUNT, 0 },
 		{ VMCS_ENTRY_INTR_INFO, 0 },
 		{ VMCS_EPT_POINTER, slat_root | EPTP_WALK_4 | EPTP_WB },
 		{ VMCS_VPID, vpid },
@@ -112,6 +124,16 @@ static bool write_controls(uint64_t slat_root, uint16_t vpid, uint32_t *bad)
 		{ VMCS_CR4_MASK, CR4_VMXE },
 	};
 
+	static const char *const names[] = { "pin-based", "processor-based",
+					     "secondary processor-based", "VM-exit", "VM-entry" };
+
+	for (unsigned i = 0; i < 5; i++) {
+		if (missing[i]) {
+			log_err("vmx: the CPU does not allow %s controls 0x%x", names[i], missing[i]);
+			*bad = 0; /* nothing was written */
+			return false;
+		}
+	}
 	return write_all(fv, sizeof(fv) / sizeof(fv[0]), bad);
 }
 
@@ -187,13 +209,26 @@ static bool write_guest(const struct vcpu_state *s, uint32_t *bad)
 	return write_all(fv, sizeof(fv) / sizeof(fv[0]), bad);
 }
 
-static uint64_t rd(uint32_t field)
+static __attribute__((noinline, cold)) void vmread_failed(uint32_t field)
 {
-	uint64_t v = 0;
+	log_err("vmx: VMREAD of field 0x%x failed", field);
+}
 
-	if (vmread(field, &v) != VMX_OK)
-		log_err("vmx: VMREAD of field 0x%x failed", field);
+/* VMREAD on the exit path: two instructions when it works (the failure is
+ * still checked: JBE takes CF or ZF). A failed read logs and gives 0. */
+static inline uint64_t rd(uint32_t field)
+{
+	uint64_t v;
+
+	__asm__ goto("vmread %[f], %[v]\n\tjbe %l[fail]"
+		     : [v] "=r"(v)
+		     : [f] "r"((uint64_t)field)
+		     : "cc"
+		     : fail);
 	return v;
+fail:
+	vmread_failed(field);
+	return 0;
 }
 
 /* MOV to CR0/CR4 of a bit the host owns (CR0.NE, CR4.VMXE): the guest gets
@@ -226,6 +261,32 @@ static bool emulate_cr_write(struct vcpu *v, uint64_t q)
 	       vmwrite(VMCS_GUEST_CR4, val | CR4_VMXE) == VMX_OK;
 }
 
+/* The syscall MSRs and KernelGSbase are not in the VMCS: the guest reaches
+ * them directly (vmx_bitmaps.c), and VM entry loads its values from this
+ * list while VM exit stores them back into it (SDM Vol. 3C 25.7.2, 25.8.2).
+ * The host uses none of them (no SYSCALL, no SWAPGS), so it loads nothing;
+ * each partition on a CPU gets its own values at every entry. CSTAR is
+ * left out: Intel CPUs have no 32-bit SYSCALL, and loading it could fail
+ * the entry. */
+static const uint32_t guest_msrs[] = { 0xc0000081u, 0xc0000082u, 0xc0000084u, 0xc0000102u };
+
+static bool vmx_msr_area_init(uint64_t pa, uint32_t *bad)
+{
+	struct {
+		uint32_t index, reserved;
+		uint64_t value;
+	} *e = phys_to_virt(pa);
+	const unsigned n = sizeof(guest_msrs) / sizeof(guest_msrs[0]);
+	const struct field_value fv[] = {
+		{ VMCS_ENTRY_MSR_LOAD_ADDR, pa }, { VMCS_ENTRY_MSR_LOAD_COUNT, n },
+		{ VMCS_EXIT_MSR_STORE_ADDR, pa }, { VMCS_EXIT_MSR_STORE_COUNT, n },
+	};
+
+	for (unsigned i = 0; i < n; i++)
+		e[i] = (typeof(*e)){ guest_msrs[i], 0, 0 }; /* their values after reset */
+	return write_all(fv, sizeof(fv) / sizeof(fv[0]), bad);
+}
+
 /* The VMCS current on each CPU: VMPTRLD only when another one was. */
 static uint64_t current_vmcs[MAX_CPUS];
 
@@ -236,9 +297,10 @@ int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 	uint32_t bad = 0;
 	enum vmx_result r;
 
-	if (pmm_alloc(0, &pa))
+	/* Two pages: the VMCS, then the guest's MSR area (vmx_msr_area_init). */
+	if (pmm_alloc(1, &pa))
 		return -1;
-	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	memset(phys_to_virt(pa), 0, 2 * PAGE_SIZE);
 	*(uint32_t *)phys_to_virt(pa) = (uint32_t)(rdmsr(MSR_VMX_BASIC) & VMX_BASIC_REVISION);
 	r = vmclear(pa);
 	if (r == VMX_OK)
@@ -251,9 +313,11 @@ int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 		pmm_free(pa);
 		return -1;
 	}
-	if (!write_controls(slat_root, tag, &bad) || !write_host(&bad) || !write_guest(s, &bad)) {
-		log_err("vmx: VMWRITE of field 0x%x failed: %s", bad,
-			vmx_insn_error_name(vmx_insn_error()));
+	if (!write_controls(slat_root, tag, s->efer & VCPU_EFER_LMA, &bad) || !write_host(&bad) ||
+	    !write_guest(s, &bad) || !vmx_msr_area_init(pa + PAGE_SIZE, &bad)) {
+		if (bad)
+			log_err("vmx: VMWRITE of field 0x%x failed: %s", bad,
+				vmx_insn_error_name(vmx_insn_error()));
 		/* The CPU may cache the current VMCS: clear it before the page
 		 * goes back to the allocator (SDM Vol. 3C 25.11.1). */
 		if (vmclear(pa) == VMX_OK) {
@@ -269,13 +333,14 @@ int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 	return 0;
 }
 
-/* Reads only what the exit needs: each VMREAD is part of the exit cost. */
+/* Reads only what the exit needs: each VMREAD is part of the exit cost.
+ * Sets only the fields of *e that belong to its kind. */
 static void decode(struct vm_exit *e)
 {
 	uint64_t reason = rd(VMCS_EXIT_REASON), q;
 
-	*e = (struct vm_exit){ .code = reason & 0xffff, .rip = rd(VMCS_GUEST_RIP),
-			       .insn_len = (unsigned)rd(VMCS_EXIT_INSTR_LEN) };
+	e->code = reason & 0xffff;
+	e->rip = rd(VMCS_GUEST_RIP);
 	if (reason & (1ull << VMX_EXIT_ENTRY_FAILURE_BIT)) {
 		e->kind = VMEXIT_ENTRY_FAILED;
 		e->detail = e->code == VMX_EXIT_INVALID_STATE ? "invalid guest state" :
@@ -295,6 +360,7 @@ static void decode(struct vm_exit *e)
 		if (INTR_INFO_VECTOR(info) == VEC_MC) {
 			/* A machine check while the guest ran is the host's. */
 			__asm__ volatile("int $18");
+			e->kind = VMEXIT_NMI; /* nothing for core/ to do */
 			return;
 		}
 		e->kind = VMEXIT_EXCEPTION;
@@ -333,33 +399,54 @@ static void decode(struct vm_exit *e)
 	}
 }
 
-void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
+/* Called by vmx_exit (vmx_entry.asm) on every exit, with the guest's
+ * registers saved in v: nonzero to enter the guest again at once. */
+int vmx_exit_handler(struct vcpu *v);
+int vmx_exit_handler(struct vcpu *v)
+{
+	struct vm_exit e;
+	enum exit_action a;
+
+	v->launched = true;
+	v->exits++;
+	decode(&e);
+	if (e.code == VMX_EXIT_CR_ACCESS && e.kind != VMEXIT_ENTRY_FAILED &&
+	    emulate_cr_write(v, rd(VMCS_EXIT_QUALIFICATION)))
+		a = EXIT_SKIP;
+	else
+		a = exit_handle(v, &e);
+	if (a == EXIT_SKIP) {
+		/* VM-exit instruction length: SDM Vol. 3C 28.2.5. */
+		if (vmwrite(VMCS_GUEST_RIP, e.rip + rd(VMCS_EXIT_INSTR_LEN)) != VMX_OK) {
+			partition_stop(v->part, "vmx: VMWRITE of the guest RIP failed (%s)",
+				       vmx_insn_error_name(vmx_insn_error()));
+			return 0;
+		}
+	}
+	return a != EXIT_LEAVE;
+}
+
+void vmx_vcpu_run(struct vcpu *v)
 {
 	unsigned cpu = this_cpu()->cpu_id;
 	int r;
 
 	if (current_vmcs[cpu] != v->arch_page) {
 		if (vmptrld(v->arch_page) != VMX_OK) {
-			*e = (struct vm_exit){ .kind = VMEXIT_ENTRY_FAILED,
-					       .detail = "VMPTRLD failed" };
+			struct vm_exit e = { .kind = VMEXIT_ENTRY_FAILED, .detail = "VMPTRLD failed" };
+
+			exit_handle(v, &e);
 			return;
 		}
 		current_vmcs[cpu] = v->arch_page;
 	}
-	for (;;) {
-		r = vmx_enter(&v->regs, v->launched);
-		if (r) {
-			*e = (struct vm_exit){ .kind = VMEXIT_ENTRY_FAILED,
-					       .detail = r == 2 ? vmx_insn_error_name(vmx_insn_error()) :
-								  "VMfailInvalid" };
-			return;
-		}
-		v->launched = true;
-		decode(e);
-		if (e->code != VMX_EXIT_CR_ACCESS || e->kind == VMEXIT_ENTRY_FAILED ||
-		    !emulate_cr_write(v, rd(VMCS_EXIT_QUALIFICATION)))
-			return;
-		vmx_vcpu_skip(v, e->rip, e->insn_len);
+	r = vmx_enter(v, v->launched);
+	if (r) {
+		struct vm_exit e = { .kind = VMEXIT_ENTRY_FAILED,
+				     .detail = r == 2 ? vmx_insn_error_name(vmx_insn_error()) :
+							"VMfailInvalid" };
+
+		exit_handle(v, &e);
 	}
 }
 
@@ -385,9 +472,27 @@ unsigned vmx_vcpu_cpl(struct vcpu *v)
 	return SS_AR_DPL(rd(VMCS_GUEST_SS_AR)); /* CPL = SS.DPL (SDM Vol. 3A 5.5) */
 }
 
-void vmx_vcpu_skip(struct vcpu *v, uint64_t rip, unsigned len)
+uint64_t vmx_vcpu_get(struct vcpu *v, enum vcpu_reg r)
 {
 	(void)v;
-	if (vmwrite(VMCS_GUEST_RIP, rip + len) != VMX_OK)
-		log_err("vmx: VMWRITE of the guest RIP failed");
+	switch (r) {
+	case VCPU_REG_RIP: return rd(VMCS_GUEST_RIP);
+	case VCPU_REG_RSP: return rd(VMCS_GUEST_RSP);
+	case VCPU_REG_RFLAGS: return rd(VMCS_GUEST_RFLAGS);
+	case VCPU_REG_CR0: return (rd(VMCS_GUEST_CR0) & ~CR0_NE) | (rd(VMCS_CR0_SHADOW) & CR0_NE);
+	case VCPU_REG_CR3: return rd(VMCS_GUEST_CR3);
+	case VCPU_REG_CR4: return (rd(VMCS_GUEST_CR4) & ~CR4_VMXE) | (rd(VMCS_CR4_SHADOW) & CR4_VMXE);
+	case VCPU_REG_EFER: return rd(VMCS_GUEST_EFER);
+	}
+	return 0;
+}
+
+/* EFER.LMA follows CR0.PG on the guest's own; each exit stores it into the
+ * "IA-32e mode guest" entry control (SDM Vol. 3C 28.2), so only EFER is
+ * written here. */
+void vmx_vcpu_set_efer(struct vcpu *v, uint64_t efer)
+{
+	if (vmwrite(VMCS_GUEST_EFER, efer) != VMX_OK)
+		partition_stop(v->part, "vmx: VMWRITE of the guest EFER failed (%s)",
+			       vmx_insn_error_name(vmx_insn_error()));
 }

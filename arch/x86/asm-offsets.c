@@ -24,6 +24,8 @@ void asm_offsets(void)
 	DEFINE(TP_ENTRY, offsetof(struct tramp_params, entry));
 	DEFINE(TP_SIZE, sizeof(struct tramp_params));
 	DEFINE(TRAMP_PARAMS, TRAMP_PARAMS_OFFSET);
+	/* The entry code takes a struct vcpu * as its registers. */
+	_Static_assert(offsetof(struct vcpu, regs) == 0, "regs first in struct vcpu");
 	DEFINE(VR_RAX, offsetof(struct vcpu_regs, rax));
 	DEFINE(VR_RCX, offsetof(struct vcpu_regs, rcx));
 	DEFINE(VR_RDX, offsetof(struct vcpu_regs, rdx));

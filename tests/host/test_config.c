@@ -130,6 +130,7 @@ static void test_debug_exit(void)
 	if (a) {
 		config_plan_line(a, plan, sizeof(plan));
 		CHECK(strstr(plan, " debug_exit=0xf4"), "plan shows debug_exit: %s", plan);
+		CHECK(!strstr(plan, "mode="), "plan leaves out the default mode: %s", plan);
 	}
 }
 
@@ -324,6 +325,13 @@ static const struct {
 	{ FLAT "load = 0x1000\ndebug_exit = 0x10000\n",
 	  "config: line 7: bad port '0x10000' for debug_exit (1 to 0xffff)" },
 	{ FLAT "load = 0x1000\nentry = 1 2\n", "config: line 7: bad address '1 2' for entry" },
+	{ FLAT "load = 0x1000\nmode = virtual86\n",
+	  "config: line 7: unknown mode 'virtual86' (real, protected or long)" },
+	{ FLAT "load = 0x100000\nmode = real\n",
+	  "config: line 6: entry 0x100000 is not below 1M, where mode real starts" },
+	{ FLAT "load = 0x8000\nentry = 0x100000\nmode = real\n",
+	  "config: line 7: entry 0x100000 is not below 1M, where mode real starts" },
+	{ BASE "mode = long\n", "config: line 6: 'mode' given for format multiboot2 (flat only)" },
 	{ BASE "modules = data.bin,,initrd.img\n",
 	  "config: line 6: empty module name in 'data.bin,,initrd.img'" },
 	{ BASE "modules = a,b,c,d,e,f,g,h,i\n", "config: line 6: more than 8 modules" },

@@ -222,6 +222,7 @@ static const char *cmdline;
 static const struct loader_module *mods;
 static unsigned nmods;
 static uint64_t flat_load, flat_entry;
+static enum vcpu_mode flat_mode;
 
 static void setup(const struct guest_region *r, unsigned n)
 {
@@ -235,7 +236,7 @@ static void setup(const struct guest_region *r, unsigned n)
 static int load(enum image_format fmt)
 {
 	struct load_request rq = { fmt, img, img_len, flat_load, flat_entry, cmdline, mods, nmods,
-				   regions, nregions, NULL };
+				   regions, nregions, NULL, flat_mode };
 
 	memset(ram, 0xaa, RAM_SIZE);
 	memset(&st, 0x5a, sizeof(st));
@@ -312,6 +313,66 @@ static void test_flat(void)
 		nmods = 1;
 		LOAD_FAILS(IMAGE_FLAT, LOADER_EINVAL, "a flat image takes no modules");
 	}
+}
+
+static uint64_t rd64(uint64_t gpa)
+{
+	uint64_t v;
+
+	memcpy(&v, ram + gpa, 8);
+	return v;
+}
+
+/* mode = real and mode = long: the entry state, and the identity map and
+ * GDT the loader builds for long mode at the top of RAM. */
+static void test_flat_modes(void)
+{
+	const uint64_t area = RAM_SIZE - LOADER_LONG_PAGES * 4096;
+	int ok = 1;
+
+	setup(flat16, 1);
+	memset(img, 0x90, sizeof(img));
+	img_len = 512;
+	flat_load = 0x7c00;
+	flat_entry = 0x17c10;
+	flat_load = 0x17c00;
+	flat_mode = VCPU_MODE_REAL16;
+	CHECK(load(IMAGE_FLAT) == 0, "real: %s", err);
+	CHECK(st.mode == VCPU_MODE_REAL16 && st.cs.sel == 0x1000 && st.cs.base == 0x10000 &&
+		      st.rip == 0x7c10 && st.cs.limit == 0xffff && st.cs.ar == 0x9b &&
+		      st.ds.ar == 0x93 && st.ss.base == 0 && !(st.cr0 & 1) && st.efer == 0 &&
+		      st.idtr.limit == 0x3ff && st.rflags == 2,
+	      "real: CS:IP 1000:7c10, 64K segments, PE=0 (cs %#x rip %#lx)", st.cs.sel,
+	      (unsigned long)st.rip);
+	flat_load = 0xff000;
+	flat_entry = 0x100000;
+	img_len = 0x2000;
+	LOAD_FAILS(IMAGE_FLAT, LOADER_EFORMAT,
+		   "entry point 0x100000 is not below 1M, where real mode starts");
+
+	flat_mode = VCPU_MODE_LONG64;
+	flat_load = KBASE;
+	flat_entry = KBASE + 8;
+	img_len = 512;
+	CHECK(load(IMAGE_FLAT) == 0, "long: %s", err);
+	CHECK(st.mode == VCPU_MODE_LONG64 && st.rip == KBASE + 8 && st.cr3 == area &&
+		      (st.cr0 & 0x80000001) == 0x80000001 && st.cr4 == 0x20 && st.efer == 0x500 &&
+		      st.cs.sel == 8 && st.cs.ar == 0xa09b && st.ds.ar == 0xc093 &&
+		      st.rsp == area && st.gdtr.base == area + 6 * 4096 && st.gdtr.limit == 23,
+	      "long: paging, PAE, LME/LMA, 64-bit CS, stack below the tables (cr3 %#lx)",
+	      (unsigned long)st.cr3);
+	CHECK(rd64(area) == ((area + 4096) | 3) && rd64(area + 8) == 0xaaaaaaaaaaaaaaaaull,
+	      "long: PML4[0] -> PDPT, the rest as it was (RAM is zeroed by the partition)");
+	for (unsigned i = 0; i < 4; i++)
+		ok &= rd64(area + 4096 + 8 * i) == ((area + (2 + i) * 4096) | 3);
+	for (unsigned i = 0; i < 2048; i++)
+		ok &= rd64(area + 2 * 4096 + 8 * i) == (((uint64_t)i << 21) | 0x83);
+	CHECK(ok, "long: PDPT[0..3] -> four directories mapping 4G in 2M pages");
+	CHECK(rd64(area + 6 * 4096 + 8) == 0x00af9b000000ffffull, "long: GDT 64-bit code at 8");
+	flat_load = area - 256;
+	flat_entry = flat_load;
+	LOAD_FAILS(IMAGE_FLAT, LOADER_ENOSPACE, "image reaches the long-mode page tables at 0xff9000");
+	flat_mode = VCPU_MODE_PROT32;
 }
 
 /* The image "too big for RAM": 17 MiB into 16. */
@@ -729,6 +790,7 @@ int main(void)
 {
 	ram = malloc(RAM_SIZE);
 	test_flat();
+	test_flat_modes();
 	test_too_big();
 	test_mb1();
 	test_mb1_aout();

@@ -1,0 +1,127 @@
+; Starts in 64-bit long mode (mode = long, load = entry = 0x100000) on the
+; loader's identity map: checks the entry state, that the syscall MSRs are
+; its own (a value written reads back), that an EFER write with a reserved
+; bit gets #GP, and probes its UART the way Linux's 8250 driver does
+; (scratch register, loopback). Reports each on COM1, then halts.
+bits 64
+org 0x100000
+start:
+	mov rax, cr4
+	test eax, 1 << 5                    ; PAE
+	jz fail
+	mov ecx, 0xc0000080
+	rdmsr
+	and eax, (1 << 8) | (1 << 10)
+	cmp eax, (1 << 8) | (1 << 10)       ; LME and LMA
+	jne fail
+	mov rax, cr3
+	mov rbx, rsp                        ; the stack ends at the tables
+	cmp rax, rbx
+	jne fail
+	push qword 0x1234                   ; and works
+	pop rax
+	cmp rax, 0x1234
+	jne fail
+	lea rsi, [rel msg_entry]
+	call puts
+	; the syscall MSRs are the partition's own
+	mov ecx, 0xc0000082                 ; LSTAR
+	mov eax, 0x00401000
+	mov edx, 0xffffffff
+	wrmsr
+	xor eax, eax
+	xor edx, edx
+	rdmsr
+	cmp eax, 0x00401000
+	jne fail
+	cmp edx, 0xffffffff
+	jne fail
+	lea rsi, [rel msg_lstar]
+	call puts
+	; EFER with a reserved bit: #GP, caught by our handler
+	lidt [rel idt_ptr]
+	lea rax, [rel gp_handler]
+	mov [rel idt + 13 * 16], ax
+	mov word [rel idt + 13 * 16 + 2], 0x08
+	mov word [rel idt + 13 * 16 + 4], 0x8e00
+	shr rax, 16
+	mov [rel idt + 13 * 16 + 6], ax
+	shr rax, 16
+	mov [rel idt + 13 * 16 + 8], eax
+	mov ecx, 0xc0000080
+	rdmsr
+	or eax, 1 << 1                      ; reserved
+	wrmsr
+	cmp byte [rel got_gp], 1
+	jne fail
+	lea rsi, [rel msg_efer]
+	call puts
+	; Linux's 8250 probe: scratch register, then loopback with MSR bits
+	mov dx, 0x3ff
+	mov al, 0xa5
+	out dx, al
+	in al, dx
+	cmp al, 0xa5
+	jne fail
+	mov dx, 0x3fc
+	mov al, 0x1a                        ; loopback, OUT2, RTS
+	out dx, al
+	mov dx, 0x3fe
+	in al, dx
+	and al, 0xf0
+	cmp al, 0x90                        ; DCD and CTS
+	jne fail
+	mov dx, 0x3f8
+	mov al, 0x5a
+	out dx, al                          ; looped back, not sent
+	mov dx, 0x3fd
+	in al, dx
+	test al, 1
+	jz fail
+	mov dx, 0x3f8
+	in al, dx
+	cmp al, 0x5a
+	jne fail
+	mov dx, 0x3fc
+	mov al, 0x0b                        ; loopback off
+	out dx, al
+	lea rsi, [rel msg_uart]
+	call puts
+.halt:
+	hlt
+	jmp .halt
+
+gp_handler:
+	mov byte [rel got_gp], 1
+	add qword [rsp + 8], 2              ; past the WRMSR (error code first)
+	add rsp, 8
+	iretq
+
+puts:
+	mov dx, 0x3f8
+.next:
+	lodsb
+	test al, al
+	jz .done
+	out dx, al
+	jmp .next
+.done:
+	ret
+
+fail:
+	lea rsi, [rel msg_fail]
+	call puts
+	jmp start.halt
+
+align 16
+idt: times 32 dq 0, 0
+idt_ptr:
+	dw 32 * 16 - 1
+	dq idt
+got_gp: db 0
+
+msg_entry: db "long: PASS: started in 64-bit mode, paging on, stack below the tables", 13, 10, 0
+msg_lstar: db "long: PASS: LSTAR is the partition's own", 13, 10, 0
+msg_efer:  db "long: PASS: #GP on an EFER reserved bit", 13, 10, 0
+msg_uart:  db "long: PASS: UART scratch and loopback as Linux probes them", 13, 10, 0
+msg_fail:  db "long: FAIL", 13, 10, 0
