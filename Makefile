@@ -35,7 +35,7 @@ GUESTS := $(BUILD)/guests/flat.bin $(BUILD)/guests/mb1.elf $(BUILD)/guests/mb2.e
 	$(BUILD)/guests/oob.bin $(BUILD)/guests/triple.bin $(BUILD)/guests/cpuid.bin \
 	$(BUILD)/guests/hcall.bin $(BUILD)/guests/dexit.bin $(BUILD)/guests/dirty.bin \
 	$(BUILD)/guests/clean.bin $(BUILD)/guests/memtest.elf $(BUILD)/guests/realmode.bin \
-	$(BUILD)/guests/long.bin
+	$(BUILD)/guests/long.bin $(BUILD)/guests/restart.bin
 
 .PHONY: all deps run test test-unit unit-build pxe fuzz fuzz-build clean
 all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf $(GUESTS)
@@ -133,6 +133,7 @@ HOST_SRCS_test_slat    := mm/slat.c
 HOST_SRCS_test_loader  := core/loader.c core/loader_elf.c core/loader_mb.c core/loader_flat.c core/fmt.c
 HOST_SRCS_test_config  := core/config.c core/config_check.c core/fmt.c
 HOST_SRCS_test_vdev    := vdev/vdev.c vdev/vuart.c vdev/debug_exit.c
+HOST_SRCS_test_asid    := svm/svm_asid.c
 
 .SECONDEXPANSION:
 $(BUILD)/host/%: tests/host/%.c tests/host/check.h $(wildcard tests/host/*.h) $$(HOST_SRCS_$$*)

@@ -27,7 +27,7 @@ static const char *const key_names[CONFIG_KEY_COUNT + 1] = {
 	[CONFIG_KEY_ENTRY] = "entry",     [CONFIG_KEY_CMDLINE] = "cmdline",
 	[CONFIG_KEY_MODULES] = "modules", [CONFIG_KEY_UART] = "uart",
 	[CONFIG_KEY_ON_STOP] = "on_stop", [CONFIG_KEY_DEBUG_EXIT] = "debug_exit",
-	[CONFIG_KEY_MODE] = "mode",
+	[CONFIG_KEY_MODE] = "mode",       [CONFIG_KEY_MAX_RESTARTS] = "max_restarts",
 	[KEY_ON_ALL_STOPPED] = "on_all_stopped",
 };
 
@@ -274,6 +274,11 @@ static void set_value(struct parser *ps, unsigned k, struct span v)
 			report(ps, "cmdline too long (at most %u characters)", CONFIG_CMDLINE_MAX - 1);
 	} else if (k == CONFIG_KEY_MODULES) {
 		split_list(ps, v, module_item);
+	} else if (k == CONFIG_KEY_MAX_RESTARTS) {
+		if (span_uint(v, &n) && n && n <= CONFIG_MAX_RESTARTS)
+			p->max_restarts = (unsigned)n;
+		else
+			report(ps, "bad max_restarts '%s' (1 to %u)", quote(ps, v), CONFIG_MAX_RESTARTS);
 	} else if (k == CONFIG_KEY_DEBUG_EXIT) {
 		if (span_uint(v, &n) && n && n <= UINT16_MAX)
 			p->debug_exit = (uint16_t)n;

@@ -27,12 +27,14 @@
 #define CONFIG_MEMORY_MAX (512ull << 30)
 #define CONFIG_PAGE_SIZE  4096ull
 #define CONFIG_REAL_MODE_TOP (1ull << 20)
+#define CONFIG_MAX_RESTARTS  1000000u
 
 /* The keys of a [partition] section, to find where each was given. */
 enum config_key {
 	CONFIG_KEY_CPUS, CONFIG_KEY_VCPUS, CONFIG_KEY_MEMORY, CONFIG_KEY_IMAGE, CONFIG_KEY_FORMAT,
 	CONFIG_KEY_LOAD, CONFIG_KEY_ENTRY, CONFIG_KEY_CMDLINE, CONFIG_KEY_MODULES, CONFIG_KEY_UART,
-	CONFIG_KEY_ON_STOP, CONFIG_KEY_DEBUG_EXIT, CONFIG_KEY_MODE, CONFIG_KEY_COUNT,
+	CONFIG_KEY_ON_STOP, CONFIG_KEY_DEBUG_EXIT, CONFIG_KEY_MODE, CONFIG_KEY_MAX_RESTARTS,
+	CONFIG_KEY_COUNT,
 };
 
 enum part_format { PART_FORMAT_FLAT, PART_FORMAT_MULTIBOOT1, PART_FORMAT_MULTIBOOT2 };
@@ -64,6 +66,7 @@ struct part_config {
 	unsigned nmodules;
 	enum part_uart uart;
 	enum part_on_stop on_stop;
+	unsigned max_restarts;          /* on_stop = restart: at most this many; 0: no limit */
 	uint16_t debug_exit;            /* isa-debug-exit port, 0: none */
 };
 

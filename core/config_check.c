@@ -93,6 +93,8 @@ static void check_keys(struct part_config *p)
 		config_fail(p, kl[CONFIG_KEY_CPUS] > kl[CONFIG_KEY_VCPUS] ? kl[CONFIG_KEY_CPUS]
 									   : kl[CONFIG_KEY_VCPUS],
 			    "both 'cpus' and 'vcpus' given (one or the other)");
+	if (kl[CONFIG_KEY_MAX_RESTARTS] && p->on_stop != PART_ON_STOP_RESTART)
+		config_fail(p, kl[CONFIG_KEY_MAX_RESTARTS], "'max_restarts' given without on_stop = restart");
 	if (p->format == PART_FORMAT_FLAT) {
 		if (!kl[CONFIG_KEY_LOAD])
 			config_fail(p, kl[CONFIG_KEY_FORMAT], "format flat needs 'load'");
@@ -257,6 +259,8 @@ int config_plan_line(const struct part_config *p, char *buf, size_t size)
 		append(buf, size, &n, "%s%s", i ? "," : " modules=", p->modules[i]);
 	append(buf, size, &n, " uart=%s on_stop=%s", config_uart_name(p->uart),
 	       config_on_stop_name(p->on_stop));
+	if (p->max_restarts)
+		append(buf, size, &n, " max_restarts=%u", p->max_restarts);
 	if (p->debug_exit)
 		append(buf, size, &n, " debug_exit=0x%x", p->debug_exit);
 	if (p->cmdline[0])

@@ -60,7 +60,7 @@ static enum exit_action handle_io(struct vcpu *v, const struct vm_exit *e)
 	} else if (!vdev_pio_out(&p->bus, e->io.port, e->io.size, (uint32_t)(v->regs.rax & mask))) {
 		p->io_unclaimed++;
 	}
-	return p->stopped ? EXIT_LEAVE : EXIT_SKIP; /* a device may stop it */
+	return p->stopping ? EXIT_LEAVE : EXIT_SKIP; /* a device may stop it */
 }
 
 /* Host CPUID with VMX hidden, the hypervisor bit set and a signature leaf. */

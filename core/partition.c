@@ -282,6 +282,20 @@ static bool check_isolation(void)
 	return true;
 }
 
+static const struct boot_info *boot_bi; /* the modules stay reserved */
+
+bool partition_reload(struct partition *p, char *err)
+{
+	for (unsigned i = 0; i < p->mem.npieces; i++) {
+		if (!gspace_zero(&p->mem, p->mem.pieces[i].gpa, p->mem.pieces[i].len)) {
+			fmt_snprintf(err, ERR_MAX, "its memory could not be cleared");
+			return false;
+		}
+	}
+	p->con_len = 0;
+	return load_image(boot_bi, p, err) && partition_devices(p, err);
+}
+
 unsigned partitions_boot(const struct boot_info *bi)
 {
 	static struct config_platform plat;
@@ -294,6 +308,7 @@ unsigned partitions_boot(const struct boot_info *bi)
 		log_warn("config: no partition config module: nothing to run");
 		return 0;
 	}
+	boot_bi = bi;
 	cm = &bi->mods[0];
 	config_parse(phys_to_virt(cm->start), cm->end - cm->start, &config);
 	platform_from_boot(bi, &plat);

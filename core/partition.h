@@ -27,7 +27,9 @@ struct partition {
 	/* Running (core/run.c) */
 	struct vcpu vcpu0;            /* only vCPU 0 runs until the scheduler exists */
 	unsigned cpu;                 /* physical CPU it runs on */
-	volatile bool stopped;
+	volatile bool stopping;       /* its vCPU must leave the guest (partition_stop) */
+	volatile bool stopped;        /* for good: no restart follows */
+	unsigned restarts;
 	struct vdev_bus bus;          /* its virtual devices' ports */
 	struct vuart com1;
 	struct vdebug_exit dexit;
@@ -50,13 +52,19 @@ bool partition_devices(struct partition *p, char *err);
 /* One byte of p's console output (virtual COM1 or hypercall). */
 void partition_console_putc(struct partition *p, uint8_t c);
 
-/* Stops p for good with one line saying why, then its exit counts. */
+/* Stops p with one line saying why, then its exit counts; its vCPU leaves
+ * the guest at the next exit. The run loop then restarts it (on_stop =
+ * restart) or marks it stopped for good. */
 void partition_stop(struct partition *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Reads the config (the first module), builds every valid partition and logs
  * the plan, each refusal and each partition's leaf mix. Returns the number of
  * partitions built. */
 unsigned partitions_boot(const struct boot_info *bi);
+
+/* For a restart: p's RAM zeroed, its image loaded again, its devices reset;
+ * its second-level tables stay (the same map). False with err set. */
+bool partition_reload(struct partition *p, char *err);
 
 /* What the config says to do when every partition has stopped. */
 bool partitions_poweroff_when_stopped(void);

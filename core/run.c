@@ -46,10 +46,17 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 		 p->exits[VMEXIT_OTHER] + p->exits[VMEXIT_TRIPLE_FAULT] +
 			 p->exits[VMEXIT_ENTRY_FAILED],
 		 p->io_unclaimed, p->msr_gp);
+	__atomic_store_n(&p->stopping, true, __ATOMIC_RELEASE);
+}
+
+/* p will not run again: partitions_run() stops waiting for it. */
+static void partition_finish(struct partition *p)
+{
 	__atomic_store_n(&p->stopped, true, __ATOMIC_RELEASE);
 }
 
-static void run_one(struct partition *p)
+/* One life of p's vCPU 0 on this CPU: set up, run until it stops, freed. */
+static void run_life(struct partition *p)
 {
 	const struct virt_ops *ops = virt_active();
 
@@ -66,8 +73,48 @@ static void run_one(struct partition *p)
 	/* Exits are handled on the backend's exit path (exit_handle()); it
 	 * returns once the vCPU stopped. */
 	ops->vcpu_run(&p->vcpu0);
-	if (!p->stopped)
+	if (!p->stopping)
 		partition_stop(p, "its vCPU left the run loop without stopping");
+	ops->vcpu_free(&p->vcpu0);
+}
+
+/* on_stop = restart: the partition starts again from its image, as after a
+ * reset, until max_restarts (if set) is used up. */
+static bool restart(struct partition *p)
+{
+	char err[PARTITION_ERR_MAX];
+
+	if (p->cfg->on_stop != PART_ON_STOP_RESTART)
+		return false;
+	if (p->cfg->max_restarts && p->restarts >= p->cfg->max_restarts) {
+		log_info("partition %s: not restarted: max_restarts=%u reached", p->cfg->name,
+			 p->cfg->max_restarts);
+		return false;
+	}
+	if (!partition_reload(p, err)) {
+		log_err("partition %s: cannot restart: %s", p->cfg->name, err);
+		return false;
+	}
+	p->restarts++;
+	for (unsigned k = 0; k <= VMEXIT_OTHER; k++)
+		p->exits[k] = 0;
+	p->io_unclaimed = p->msr_gp = 0;
+	p->vcpu0 = (struct vcpu){ .part = p };
+	__atomic_store_n(&p->stopping, false, __ATOMIC_RELEASE);
+	if (p->cfg->max_restarts)
+		log_info("partition %s: restarting (restart %u of %u)", p->cfg->name, p->restarts,
+			 p->cfg->max_restarts);
+	else
+		log_info("partition %s: restarting (restart %u)", p->cfg->name, p->restarts);
+	return true;
+}
+
+static void run_one(struct partition *p)
+{
+	do
+		run_life(p);
+	while (restart(p));
+	partition_finish(p);
 }
 
 void run_this_cpu(void)
@@ -79,10 +126,12 @@ void run_this_cpu(void)
 	for (unsigned i = 0; i < nparts; i++) {
 		if (parts[i].cpu != me || parts[i].stopped)
 			continue;
-		if (!self->virt_ready)
+		if (!self->virt_ready) {
 			partition_stop(&parts[i], "cpu %u could not enter VMX/SVM operation", me);
-		else
+			partition_finish(&parts[i]);
+		} else {
 			run_one(&parts[i]);
+		}
 	}
 }
 

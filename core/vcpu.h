@@ -15,12 +15,22 @@ struct vcpu_regs {
 
 struct partition;
 
+/* The backend's TLB tag bookkeeping for a vCPU: its VPID (VMX) or ASID
+ * (SVM: per CPU, with generations, svm/svm_asid.h). */
+struct vcpu_tlb {
+	uint32_t tag;
+	uint32_t generation; /* 0: none yet */
+	int cpu;             /* the CPU tag belongs to / last ran on; -1: none */
+	bool flush;          /* flush tag at the next run (tables changed) */
+};
+
 struct vcpu {
 	struct vcpu_regs regs;   /* first: the entry code's base pointer */
 	struct partition *part;
 	unsigned id;
 	uint64_t arch_page;      /* the VMCS (VMX) or VMCB (SVM) */
 	bool launched;
+	struct vcpu_tlb tlb;
 	uint64_t exits;
 };
 

@@ -34,6 +34,9 @@ struct virt_ops {
 	 * tables (root) with TLB tag `tag` (VPID/ASID, nonzero). 0 or -1. */
 	int (*vcpu_init)(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root,
 			 uint16_t tag);
+	/* Releases what vcpu_init allocated (on the CPU v last ran on, or any
+	 * CPU if it never ran); v can be set up again with vcpu_init. */
+	void (*vcpu_free)(struct vcpu *v);
 	/* Runs v on this CPU: each exit is decoded and handed to exit_handle()
 	 * (core/exits.h) right on the exit path, and the guest entered again,
 	 * until exit_handle() says EXIT_LEAVE. A failed entry is reported to

@@ -33,9 +33,9 @@ static enum virt_status svm_probe(void)
 			 "Mode\" (AMD-V) in the BIOS/UEFI setup");
 		return st;
 	}
-	log_info("virt: svm: npt=%s asids=%u nrip-save=%s flush-by-asid=%s decode-assists=%s",
-		 log_yn(f.npt), f.asids, log_yn(f.nrips), log_yn(f.flush_by_asid),
-		 log_yn(f.decode_assists));
+	log_info("virt: svm: npt=%s asids=%u nrip-save=%s vmcb-clean=%s flush-by-asid=%s "
+		 "decode-assists=%s", log_yn(f.npt), f.asids, log_yn(f.nrips), log_yn(f.vmcb_clean),
+		 log_yn(f.flush_by_asid), log_yn(f.decode_assists));
 	if (st == VIRT_LACKING)
 		log_warn("virt: svm: this CPU lacks nested paging (NPT), which the hypervisor "
 			 "requires");
@@ -55,6 +55,7 @@ const struct virt_ops svm_ops = {
 	.slat_fmt = &slat_fmt_npt,
 	.slat_max_level = svm_slat_max_level,
 	.vcpu_init = svm_vcpu_init,
+	.vcpu_free = svm_vcpu_free,
 	.vcpu_run = svm_vcpu_run,
 	.vcpu_inject = svm_vcpu_inject,
 	.vcpu_cpl = svm_vcpu_cpl,

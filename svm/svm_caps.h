@@ -16,7 +16,7 @@ struct svm_raw {
 };
 
 struct svm_features {
-	bool npt, nrips, flush_by_asid, decode_assists;
+	bool npt, nrips, vmcb_clean, flush_by_asid, decode_assists;
 	uint32_t asids;
 };
 
@@ -28,6 +28,7 @@ struct vm_exit;
  * half of svm_ops (core/virt.h documents them). */
 bool svm_cpu_on(unsigned cpu);
 int svm_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root, uint16_t tag);
+void svm_vcpu_free(struct vcpu *v);
 void svm_vcpu_run(struct vcpu *v);
 void svm_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 unsigned svm_vcpu_cpl(struct vcpu *v);

@@ -1,5 +1,6 @@
 /* A vCPU on SVM: its VMCB from the CPU-neutral initial state, VMRUN, and the
  * #VMEXIT decoded into struct vm_exit (APM Vol. 2 chapter 15). */
+#include "svm/svm_asid.h"
 #include "svm/svm_caps.h"
 #include "svm/vmcb.h"
 
@@ -26,6 +27,8 @@
 #define NPF_WRITE        (1ull << 1)
 #define NPF_FETCH        (1ull << 4)
 #define CPUID_NRIPS      (1u << 3)
+#define CPUID_VMCB_CLEAN (1u << 5)
+#define CPUID_FLUSH_BY_ASID (1u << 6)
 /* Lengths of the intercepted instructions, for CPUs without nRIP save
  * (QEMU's TCG): CPUID 0F A2, HLT F4, VMMCALL 0F 01 D9, RDMSR/WRMSR 0F 32/30. */
 #define LEN_CPUID        2
@@ -37,7 +40,10 @@ void svm_enter(struct vcpu *v, uint64_t vmcb_pa, uint64_t host_pa);
 
 static uint64_t iopm_pa, msrpm_pa;
 /* Read once (svm_cpu_on): a CPUID on every exit would add to its cost. */
-static bool nrips;
+static bool nrips, vmcb_clean, flush_by_asid;
+/* Per CPU: its ASIDs (svm_asid.h) and the VMCB that last ran there. */
+static struct asid_cpu asids[MAX_CPUS];
+static uint64_t last_vmcb[MAX_CPUS];
 static uint64_t hsave_pa[MAX_CPUS], host_vmsave_pa[MAX_CPUS];
 
 static uint64_t page_filled(unsigned order, int byte)
@@ -90,7 +96,14 @@ bool svm_cpu_on(unsigned cpu)
 		if (!hsave_pa[cpu] || !host_vmsave_pa[cpu])
 			return false;
 	}
-	nrips = cpuid(0x8000000a, 0).edx & CPUID_NRIPS;
+	{
+		struct cpuid_regs r = cpuid(0x8000000a, 0);
+
+		nrips = r.edx & CPUID_NRIPS;
+		vmcb_clean = r.edx & CPUID_VMCB_CLEAN;
+		flush_by_asid = r.edx & CPUID_FLUSH_BY_ASID;
+		asid_cpu_init(&asids[cpu], r.ebx);
+	}
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave_pa[cpu]);
 	return true;
@@ -122,10 +135,11 @@ int svm_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 	c->exception_intercepts = (1u << VEC_DB) | (1u << VEC_AC) | (1u << VEC_MC);
 	c->iopm_pa = iopm_pa;
 	c->msrpm_pa = msrpm_pa;
-	c->asid = tag;
-	/* The first run flushes everything: a previous user of this CPU may have
-	 * left translations tagged with this ASID (APM Vol. 2 15.16). */
-	c->tlb_control = TLB_FLUSH_ALL;
+	/* The ASID is chosen per CPU at each run from C (svm_asid.h); the VPID
+	 * style tag core/ passes is not used on SVM. */
+	(void)tag;
+	asid_vcpu_init(&v->tlb);
+	c->clean = 0;
 	c->np_enable = 1;
 	c->ncr3 = slat_root;
 	c->es = seg(&s->es);
@@ -247,8 +261,12 @@ int svm_exit_handler(struct vcpu *v)
 	enum exit_action a;
 
 	v->regs.rax = c->rax;
-	c->tlb_control = 0; /* flushed once, at the first run */
+	c->tlb_control = 0; /* asked for by svm_vcpu_run only */
 	c->eventinj = 0;    /* delivered (or back in EXITINTINFO) */
+	/* Nothing cached changed since this VMRUN; a handler that changes a
+	 * group clears its bit (svm_vcpu_set_efer). Never set without the
+	 * feature: a CPU without it may treat the bits as reserved. */
+	c->clean = vmcb_clean ? CLEAN_USED : 0;
 	v->launched = true;
 	v->exits++;
 	decode(c, &e);
@@ -259,9 +277,36 @@ int svm_exit_handler(struct vcpu *v)
 	return a != EXIT_LEAVE;
 }
 
+void svm_vcpu_free(struct vcpu *v)
+{
+	unsigned cpu = this_cpu()->cpu_id;
+
+	if (!v->arch_page)
+		return;
+	if (last_vmcb[cpu] == v->arch_page)
+		last_vmcb[cpu] = 0;
+	pmm_free(v->arch_page);
+	v->arch_page = 0;
+}
+
 void svm_vcpu_run(struct vcpu *v)
 {
-	svm_enter(v, v->arch_page, host_vmsave_pa[this_cpu()->cpu_id]);
+	struct vmcb *c = phys_to_virt(v->arch_page);
+	unsigned cpu = this_cpu()->cpu_id;
+	bool changed;
+
+	/* The TLB decision for this run: a fresh ASID on arrival from another
+	 * CPU or generation, a full flush when this CPU starts a generation,
+	 * the vCPU's own ASID flushed after its tables changed (svm_asid.h). */
+	c->tlb_control = (uint8_t)asid_for_run(&asids[cpu], (int)cpu, &v->tlb, &changed);
+	c->asid = v->tlb.tag;
+	/* What the CPU cached of this VMCB is usable only if it was the last
+	 * one run here and has not run elsewhere since (a fresh ASID says it
+	 * arrived from another CPU or generation): otherwise nothing is clean. */
+	if (last_vmcb[cpu] != v->arch_page || changed)
+		c->clean = 0;
+	last_vmcb[cpu] = v->arch_page;
+	svm_enter(v, v->arch_page, host_vmsave_pa[cpu]);
 }
 
 void svm_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -301,4 +346,5 @@ void svm_vcpu_set_efer(struct vcpu *v, uint64_t efer)
 	struct vmcb *c = phys_to_virt(v->arch_page);
 
 	c->efer = efer | EFER_SVME; /* VMRUN requires it */
+	c->clean &= ~CLEAN_CRX;
 }

@@ -107,7 +107,20 @@ enum svm_exit {
 #define MSR_VM_HSAVE_PA 0xc0010117u
 #define EFER_SVME       (1u << 12)
 #define GPAT_DEFAULT    0x0007040600070406ull /* the reset PAT */
-#define TLB_FLUSH_ALL   1
+/* VMCB clean bits (APM Vol. 2 15.15.3): a set bit says the hypervisor has
+ * not changed that group since the last VMRUN of this VMCB on this CPU. */
+#define CLEAN_INTERCEPTS (1u << 0)
+#define CLEAN_IOPM       (1u << 1)
+#define CLEAN_ASID       (1u << 2)
+#define CLEAN_TPR        (1u << 3)
+#define CLEAN_NP         (1u << 4)
+#define CLEAN_CRX        (1u << 5) /* CR0, CR3, CR4, EFER */
+#define CLEAN_DRX        (1u << 6)
+#define CLEAN_DT         (1u << 7)
+#define CLEAN_SEG        (1u << 8)
+#define CLEAN_CR2        (1u << 9)
+#define CLEAN_LBR        (1u << 10)
+#define CLEAN_USED       0x7ffu    /* the groups above; AVIC (11) unused */
 #define EVENTINJ_VALID  (1ull << 31)
 #define EVENTINJ_EXCEPTION (3ull << 8)
 #define EVENTINJ_EV     (1ull << 11)

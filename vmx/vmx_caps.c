@@ -6,7 +6,7 @@
 #include "core/log.h"
 #include "mm/slat.h"
 
-static bool ept_1g;
+static bool ept_1g, vpid;
 
 #define CPUID1_ECX_VMX            (1u << 5)
 #define MSR_VMX_PINBASED          0x481
@@ -47,6 +47,7 @@ static enum virt_status vmx_probe(void)
 	m.ept_vpid_cap = read_or_zero(MSR_VMX_EPT_VPID_CAP);
 	st = vmx_assess(&m, &f);
 	ept_1g = f.ept_1g;
+	vpid = f.vpid;
 	if (st == VIRT_FW_DISABLED) {
 		log_warn("virt: VMX is disabled by the firmware (IA32_FEATURE_CONTROL locked with "
 			 "VMX off): enable \"Intel Virtualization Technology (VT-x)\" in the "
@@ -63,6 +64,11 @@ static enum virt_status vmx_probe(void)
 	return st;
 }
 
+bool vmx_has_vpid(void)
+{
+	return vpid;
+}
+
 static unsigned vmx_slat_max_level(void)
 {
 	return ept_1g ? SLAT_LEVEL_1G : SLAT_LEVEL_2M;
@@ -75,6 +81,7 @@ const struct virt_ops vmx_ops = {
 	.slat_fmt = &slat_fmt_ept,
 	.slat_max_level = vmx_slat_max_level,
 	.vcpu_init = vmx_vcpu_init,
+	.vcpu_free = vmx_vcpu_free,
 	.vcpu_run = vmx_vcpu_run,
 	.vcpu_inject = vmx_vcpu_inject,
 	.vcpu_cpl = vmx_vcpu_cpl,

@@ -37,6 +37,14 @@ struct vcpu;
 struct vcpu_state;
 struct vm_exit;
 
+/* VPID offered (after probe). Without it every VM entry and exit flushes
+ * the guest's linear translations itself (tag 0), and none is flushed here. */
+bool vmx_has_vpid(void);
+
+/* vmx/vmx_cpu.c: drops this CPU's translations tagged with vpid (single
+ * context where the CPU offers it, else all contexts); false if it failed. */
+bool vmx_flush_vpid(uint16_t vpid);
+
 /* vmx/vmx_bitmaps.c: the shared I/O bitmaps (two pages) and MSR bitmap;
  * init once on the boot CPU, false when out of memory. */
 bool vmx_bitmaps_init(void);
@@ -45,6 +53,7 @@ uint64_t vmx_msr_bitmap_pa(void);
 
 /* vmx/vmx_vcpu.c: the vCPU half of vmx_ops (core/virt.h documents them). */
 int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root, uint16_t tag);
+void vmx_vcpu_free(struct vcpu *v);
 void vmx_vcpu_run(struct vcpu *v);
 void vmx_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 unsigned vmx_vcpu_cpl(struct vcpu *v);

@@ -20,6 +20,7 @@
 #define CAP_INVEPT          (1ull << 20)
 #define CAP_INVEPT_ALL      (1ull << 26)
 #define CAP_INVVPID         (1ull << 32)
+#define CAP_INVVPID_SINGLE  (1ull << 41)
 #define CAP_INVVPID_ALL     (1ull << 42)
 #define CR4_VMXE            (1ul << 13)
 
@@ -64,6 +65,17 @@ static bool flush_all_contexts(void)
 	    invvpid(INV_ALL_CONTEXT, 0) != VMX_OK)
 		return false;
 	return true;
+}
+
+bool vmx_flush_vpid(uint16_t vpid)
+{
+	uint64_t cap;
+
+	if (!rdmsr_safe(MSR_VMX_EPT_VPID_CAP, &cap) || !(cap & CAP_INVVPID))
+		return false;
+	if (cap & CAP_INVVPID_SINGLE)
+		return invvpid(INV_SINGLE_CONTEXT, vpid) == VMX_OK;
+	return (cap & CAP_INVVPID_ALL) && invvpid(INV_ALL_CONTEXT, 0) == VMX_OK;
 }
 
 enum vmx_on_status vmx_cpu_on(unsigned cpu)

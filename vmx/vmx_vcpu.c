@@ -96,7 +96,8 @@ static bool write_controls(uint64_t slat_root, uint16_t vpid, bool long_mode, ui
 		{ VMCS_PROC_CTLS,
 		  adjust(PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
 			 MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED, &missing[1]) },
-		{ VMCS_PROC_CTLS2, adjust(PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED,
+		{ VMCS_PROC_CTLS2, adjust(PROC2_EPT | (vmx_has_vpid() ? PROC2_VPID : 0) |
+						  PROC2_UNRESTRICTED,
 					  MSR_VMX_PROCBASED2, MSR_VMX_PROCBASED2, &missing[2]) },
 		{ VMCS_EXIT_CTLS, adjust(EXIT_HOST_64BIT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
 					 MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT, &missing[3]) },
@@ -330,6 +331,9 @@ int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 				      .rsi = s->rsi, .rdi = s->rdi, .rbp = s->rbp };
 	v->arch_page = pa;
 	v->launched = false;
+	/* The VPID's translations from an earlier life of this partition (a
+	 * restart) must not reach the new one: flushed at the first run. */
+	v->tlb = (struct vcpu_tlb){ .tag = tag, .cpu = -1, .flush = true };
 	return 0;
 }
 
@@ -426,11 +430,44 @@ int vmx_exit_handler(struct vcpu *v)
 	return a != EXIT_LEAVE;
 }
 
+void vmx_vcpu_free(struct vcpu *v)
+{
+	unsigned cpu = this_cpu()->cpu_id;
+
+	if (!v->arch_page)
+		return;
+	/* The CPU may hold the VMCS in its cache: VMCLEAR writes it back and
+	 * makes it inactive before the pages go back (SDM Vol. 3C 25.11.1).
+	 * If that fails the pages are kept, never reused. */
+	if (vmclear(v->arch_page) != VMX_OK) {
+		log_err("vmx: VMCLEAR of a freed VMCS failed; its pages stay reserved");
+	} else {
+		if (current_vmcs[cpu] == v->arch_page)
+			current_vmcs[cpu] = 0;
+		pmm_free(v->arch_page);
+	}
+	v->arch_page = 0;
+}
+
 void vmx_vcpu_run(struct vcpu *v)
 {
 	unsigned cpu = this_cpu()->cpu_id;
 	int r;
 
+	/* Linear translations tagged with v's VPID that this CPU kept from an
+	 * earlier stay may be stale: the guest may have changed its page
+	 * tables and flushed them (INVLPG, MOV CR3) on another CPU since. So a
+	 * vCPU that comes back from another CPU starts with its VPID flushed
+	 * here. Its EPT translations stay valid: its EPT tables are the same. */
+	if (vmx_has_vpid() && (v->tlb.flush || (v->tlb.cpu >= 0 && v->tlb.cpu != (int)cpu)) &&
+	    !vmx_flush_vpid((uint16_t)v->tlb.tag)) {
+		struct vm_exit e = { .kind = VMEXIT_ENTRY_FAILED, .detail = "INVVPID failed" };
+
+		exit_handle(v, &e);
+		return;
+	}
+	v->tlb.cpu = (int)cpu;
+	v->tlb.flush = false;
 	if (current_vmcs[cpu] != v->arch_page) {
 		if (vmptrld(v->arch_page) != VMX_OK) {
 			struct vm_exit e = { .kind = VMEXIT_ENTRY_FAILED, .detail = "VMPTRLD failed" };

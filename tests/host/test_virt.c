@@ -67,12 +67,14 @@ static void test_svm(void)
 
 	/* QEMU TCG: NPT, 16 ASIDs, nothing else we look at */
 	CHECK(svm_assess(&r, &f) == VIRT_USABLE, "QEMU-like SVM usable");
-	CHECK(f.npt && !f.nrips && !f.flush_by_asid && !f.decode_assists && f.asids == 16,
+	CHECK(f.npt && !f.nrips && !f.vmcb_clean && !f.flush_by_asid && !f.decode_assists &&
+		      f.asids == 16,
 	      "QEMU-like features decoded");
 
-	r.feat_edx = 1u | (1u << 3) | (1u << 6) | (1u << 7);
+	r.feat_edx = 1u | (1u << 3) | (1u << 5) | (1u << 6) | (1u << 7);
 	r.asids = 32768;
-	CHECK(svm_assess(&r, &f) == VIRT_USABLE && f.nrips && f.flush_by_asid && f.decode_assists &&
+	CHECK(svm_assess(&r, &f) == VIRT_USABLE && f.nrips && f.vmcb_clean && f.flush_by_asid &&
+		      f.decode_assists &&
 		      f.asids == 32768, "all SVM features decoded");
 
 	r.vmcr = 1u << 4; /* SVMDIS */

@@ -9,14 +9,14 @@ tools/mkimage --timeout 0 --cmdline "on_idle=poweroff debug_bad_guest=badstate" 
 	"$TEST_OUT/run.iso" build/guests/*.bin build/guests/*.elf >/dev/null
 
 run_checks() { # run_checks NAME VIRT BADSTATE-REGEX [notriple]
-	local n=$1 all=11
+	local n=$1 all=12
 	expect_ready $n 2 256 $2
 	expect_log $n "^partition cpuid: running on cpu 1$"
 	expect_log $n "^\[cpuid\] cpuid: PASS: VMX hidden, hypervisor bit set, signature hvmicrohyper$"
 	expect_log $n "^\[cpuid\] cpuid: 1000 round trips took [0-9]+ TSC ticks, [0-9]+ each$"
 	expect_log $n "^partition oob: stopped: access outside its memory: GPA 0x10000000 \(read\) at rip 0x[0-9a-f]+$"
 	if [ "${4:-}" = notriple ]; then
-		all=10
+		all=11
 	else
 		expect_log $n "^partition triple: stopped: triple fault at rip 0x[0-9a-f]+$"
 		expect_log $n "^partition triple: guest rip=0x[0-9a-f]+ rsp=0x[0-9a-f]+ rflags=0x[0-9a-f]+ cr0=0x[0-9a-f]+ "
@@ -45,6 +45,12 @@ run_checks() { # run_checks NAME VIRT BADSTATE-REGEX [notriple]
 	expect_log $n "^\[long\] long: PASS: #GP on an EFER reserved bit$"
 	expect_log $n "^\[long\] long: PASS: UART scratch and loopback as Linux probes them$"
 	expect_log $n "^partition long: exits .* msr=3 .*; unclaimed ports 0, MSR #GPs 1$"
+	expect_log $n "^partition again: restarting \(restart 1 of 2\)$"
+	expect_log $n "^partition again: restarting \(restart 2 of 2\)$"
+	expect_log $n "^partition again: not restarted: max_restarts=2 reached$"
+	local lives
+	lives=$(tr -d '\r' < "$BOOT_LOG" | grep -ac '^\[again\] restart: PASS: fresh RAM and image$')
+	check "$n: the restarted partition ran 3 times afresh ($lives)" "$lives PASS lines" between "$lives" 3 3
 	expect_log $n "^hv: all $all partitions stopped$"
 	check "$n: no guest reported FAIL" "$(grep -a 'FAIL' "$BOOT_LOG" | head -n 1)" bash -c "! grep -aq FAIL '$BOOT_LOG'"
 }
@@ -65,6 +71,19 @@ expect_log run-skylake "^slat: cpuid 1G=0 2M=4 4K=0 \(vmx\)$"
 boot run-ivybridge bochs-intel "$TEST_OUT/run.iso" --cpus 2 --timeout 300 --cpu corei7_ivy_bridge_3770k
 run_checks run-ivybridge vmx "VM entry failed: invalid guest state"
 expect_log run-ivybridge "^virt: vmx: .* ept-1g=no "
+
+# A 1 GiB partition: one 1 GiB EPT leaf on Skylake, 512 leaves of 2 MiB on
+# Ivy Bridge (no 1 GiB EPT pages); both run it. 3 GiB of RAM leaves a free,
+# 1 GiB-aligned block (Bochs' ACPI tables sit at the top of RAM).
+tools/mkimage --timeout 0 tests/configs/gig.cfg "$TEST_OUT/gig.iso" build/guests/flat.bin >/dev/null
+boot gig-skylake bochs-intel "$TEST_OUT/gig.iso" --cpus 1 --mem 3072 --timeout 300
+expect_ready gig-skylake 1 3072 vmx
+expect_log gig-skylake "^slat: gig 1G=1 2M=0 4K=0 \(vmx\)$"
+expect_log gig-skylake "^\[gig\] flat: hello$"
+boot gig-ivybridge bochs-intel "$TEST_OUT/gig.iso" --cpus 1 --mem 3072 --timeout 300 --cpu corei7_ivy_bridge_3770k
+expect_ready gig-ivybridge 1 3072 vmx
+expect_log gig-ivybridge "^slat: gig 1G=0 2M=512 4K=0 \(vmx\)$"
+expect_log gig-ivybridge "^\[gig\] flat: hello$"
 
 # The same partitions on AMD SVM under QEMU (NPT, ASIDs, no nRIP save under
 # TCG). TCG does not check CR0.PG without PE at VMRUN (TESTING.md: its SVM
