@@ -133,6 +133,7 @@ HOST_SRCS_test_slat    := mm/slat.c
 HOST_SRCS_test_loader  := core/loader.c core/loader_elf.c core/loader_mb.c core/loader_flat.c core/fmt.c
 HOST_SRCS_test_config  := core/config.c core/config_check.c core/fmt.c
 HOST_SRCS_test_vdev    := vdev/vdev.c vdev/vuart.c vdev/debug_exit.c
+HOST_SRCS_test_vlapic  := vdev/vlapic.c
 HOST_SRCS_test_asid    := svm/svm_asid.c
 
 .SECONDEXPANSION:
