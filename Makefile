@@ -37,8 +37,8 @@ GUESTS := $(BUILD)/guests/flat.bin $(BUILD)/guests/mb1.elf $(BUILD)/guests/mb2.e
 	$(BUILD)/guests/clean.bin $(BUILD)/guests/memtest.elf $(BUILD)/guests/realmode.bin \
 	$(BUILD)/guests/long.bin $(BUILD)/guests/restart.bin
 
-.PHONY: all deps run test test-unit unit-build pxe fuzz fuzz-build clean
-all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf $(GUESTS)
+.PHONY: all deps run test test-unit unit-build pxe fuzz fuzz-build clean efi efi-esp
+all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf $(GUESTS) $(BUILD)/efi/BOOTX64.EFI
 
 deps:
 	@tools/deps all
@@ -103,6 +103,52 @@ pxe: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage $(GUESTS)
 	@rm -rf $(BUILD)/pxe
 	@HV_ELF=$(BUILD)/hv.elf tools/mkimage --netdir --cmdline "$(CMDLINE)" $(CONFIG) $(BUILD)/pxe $(GUESTS)
 
+# The standalone UEFI loader (boot/efi/, docs/boot.md), a GNU-EFI application.
+# GNU_EFI_USE_MS_ABI: Debian's libefi is built so (no efi_callN wrappers), and
+# uefi_call_wrapper becomes a direct ms_abi call the compiler type-checks.
+EFI_LIB    := /usr/lib
+EFI_INC    := /usr/include/efi
+EFI_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpic -fshort-wchar -mno-red-zone \
+	-mgeneral-regs-only -fno-stack-protector -fno-strict-aliasing \
+	-fno-asynchronous-unwind-tables -DGNU_EFI_USE_MS_ABI \
+	-isystem $(EFI_INC) -isystem $(EFI_INC)/x86_64 -I. \
+	-Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
+	-Wframe-larger-than=4096 -MMD -MP
+EFI_LDFLAGS := -nostdlib -shared -Bsymbolic -znocombreloc -z noexecstack \
+	-T $(EFI_LIB)/elf_x86_64_efi.lds -L$(EFI_LIB)
+EFI_OBJS := $(patsubst boot/efi/%.c,$(BUILD)/efi/%.o,$(wildcard boot/efi/*.c)) $(BUILD)/efi/enter.o
+
+efi: $(BUILD)/efi/BOOTX64.EFI
+
+$(BUILD)/efi/.deps-build:
+	@mkdir -p $(dir $@)
+	@tools/deps build
+	@touch $@
+
+$(BUILD)/efi/%.o: boot/efi/%.c Makefile | $(BUILD)/efi/.deps-build
+	@echo "  EFICC   $<"
+	@$(CC) $(EFI_CFLAGS) -c -o $@ $<
+
+$(BUILD)/efi/enter.o: boot/efi/enter.asm | $(BUILD)/efi/.deps-build
+	@echo "  NASM    $<"
+	@$(NASM) -f elf64 -Werror -o $@ $<
+
+$(BUILD)/efi/hvloader.so: $(EFI_OBJS)
+	@echo "  LD      $@"
+	@$(LD) $(EFI_LDFLAGS) -o $@ $(EFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJS) -lefi -lgnuefi
+
+$(BUILD)/efi/BOOTX64.EFI: $(BUILD)/efi/hvloader.so
+	@echo "  OBJCOPY $@"
+	@objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j '.rel.*' -j '.rela.*' -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+# An ESP tree (boot/efi/mkesp) with the loader, the hypervisor and the same
+# modules and command line as build/hv.iso: copy it to a FAT-formatted USB
+# stick, or try it with `tools/boot qemu-efi-app build/efi-esp`.
+efi-esp: $(BUILD)/efi/BOOTX64.EFI $(BUILD)/hv.elf $(CONFIG) boot/efi/mkesp $(GUESTS)
+	@rm -rf $(BUILD)/efi-esp
+	@HV_ELF=$(BUILD)/hv.elf boot/efi/mkesp --cmdline "$(CMDLINE)" $(CONFIG) $(BUILD)/efi-esp $(GUESTS)
+
 run: $(BUILD)/hv.iso
 	@tools/deps run
 	tools/boot $(EMU_MACHINE) $(BUILD)/hv.iso --cpus $(CPUS) --mem $(MEM) --timeout 600
@@ -115,7 +161,7 @@ test:
 clean:
 	rm -rf $(BUILD)
 
--include $(OBJS:.o=.d) $(BUILD)/boot/entry-high.d
+-include $(OBJS:.o=.d) $(BUILD)/boot/entry-high.d $(EFI_OBJS:.o=.d)
 
 # Host unit tests: mm/, boot/ and core/ parsers built natively (tests/host/).
 HOST_CC     := gcc
@@ -135,6 +181,7 @@ HOST_SRCS_test_config  := core/config.c core/config_check.c core/fmt.c
 HOST_SRCS_test_vdev    := vdev/vdev.c vdev/vuart.c vdev/debug_exit.c
 HOST_SRCS_test_vlapic  := vdev/vlapic.c
 HOST_SRCS_test_asid    := svm/svm_asid.c
+HOST_SRCS_test_lcfg    := boot/efi/lcfg.c
 
 .SECONDEXPANSION:
 $(BUILD)/host/%: tests/host/%.c tests/host/check.h $(wildcard tests/host/*.h) $$(HOST_SRCS_$$*)
