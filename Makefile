@@ -37,7 +37,7 @@ GUESTS := $(BUILD)/guests/flat.bin $(BUILD)/guests/mb1.elf $(BUILD)/guests/mb2.e
 	$(BUILD)/guests/clean.bin $(BUILD)/guests/memtest.elf $(BUILD)/guests/realmode.bin \
 	$(BUILD)/guests/long.bin $(BUILD)/guests/restart.bin
 
-.PHONY: all deps run test test-unit unit-build pxe fuzz fuzz-build clean efi efi-esp
+.PHONY: all deps run test test-unit unit-build pxe usb fuzz fuzz-build clean efi efi-esp
 all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf $(GUESTS) $(BUILD)/efi/BOOTX64.EFI
 
 deps:
@@ -102,6 +102,12 @@ $(BUILD)/hv.iso: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage $(GUESTS)
 pxe: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage $(GUESTS)
 	@rm -rf $(BUILD)/pxe
 	@HV_ELF=$(BUILD)/hv.elf tools/mkimage --netdir --cmdline "$(CMDLINE)" $(CONFIG) $(BUILD)/pxe $(GUESTS)
+
+# A USB stick image, build/hv-usb.img: the same hybrid GRUB image as hv.iso
+# (BIOS and UEFI), always made afresh from CONFIG= and CMDLINE=. Write it to
+# the stick with dd (README.md).
+usb: $(BUILD)/hv.elf $(CONFIG) grub.cfg tools/mkimage $(GUESTS)
+	@HV_ELF=$(BUILD)/hv.elf tools/mkimage --cmdline "$(CMDLINE)" $(CONFIG) $(BUILD)/hv-usb.img $(GUESTS)
 
 # The standalone UEFI loader (boot/efi/, docs/boot.md), a GNU-EFI application.
 # GNU_EFI_USE_MS_ABI: Debian's libefi is built so (no efi_callN wrappers), and
