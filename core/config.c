@@ -8,7 +8,10 @@
 #include "core/fmt.h"
 
 #define QUOTE_MAX 40 /* characters of the file quoted in a message */
-#define KEY_ON_ALL_STOPPED CONFIG_KEY_COUNT /* the one [hypervisor] key */
+/* The [hypervisor] keys follow the partition keys. */
+#define KEY_ON_ALL_STOPPED CONFIG_KEY_COUNT
+#define KEY_SLICE_US       (CONFIG_KEY_COUNT + 1)
+#define HV_KEYS            2
 
 struct span {
 	const char *s;
@@ -20,7 +23,7 @@ struct name_val {
 	int val;
 };
 
-static const char *const key_names[CONFIG_KEY_COUNT + 1] = {
+static const char *const key_names[CONFIG_KEY_COUNT + HV_KEYS] = {
 	[CONFIG_KEY_CPUS] = "cpus",       [CONFIG_KEY_VCPUS] = "vcpus",
 	[CONFIG_KEY_MEMORY] = "memory",   [CONFIG_KEY_IMAGE] = "image",
 	[CONFIG_KEY_FORMAT] = "format",   [CONFIG_KEY_LOAD] = "load",
@@ -28,14 +31,15 @@ static const char *const key_names[CONFIG_KEY_COUNT + 1] = {
 	[CONFIG_KEY_MODULES] = "modules", [CONFIG_KEY_UART] = "uart",
 	[CONFIG_KEY_ON_STOP] = "on_stop", [CONFIG_KEY_DEBUG_EXIT] = "debug_exit",
 	[CONFIG_KEY_MODE] = "mode",       [CONFIG_KEY_MAX_RESTARTS] = "max_restarts",
-	[KEY_ON_ALL_STOPPED] = "on_all_stopped",
+	[KEY_ON_ALL_STOPPED] = "on_all_stopped", [KEY_SLICE_US] = "slice_us",
+	[CONFIG_KEY_WEIGHT] = "weight",
 };
 
 /* The keys whose value is one of a few words (vals ends with a NULL name). */
 static const struct {
 	struct name_val vals[4];
 	const char *list; /* for the message */
-} choices[CONFIG_KEY_COUNT + 1] = {
+} choices[CONFIG_KEY_COUNT + HV_KEYS] = {
 	[CONFIG_KEY_FORMAT] = { { { "flat", PART_FORMAT_FLAT },
 				  { "multiboot1", PART_FORMAT_MULTIBOOT1 },
 				  { "multiboot2", PART_FORMAT_MULTIBOOT2 } },
@@ -274,6 +278,17 @@ static void set_value(struct parser *ps, unsigned k, struct span v)
 			report(ps, "cmdline too long (at most %u characters)", CONFIG_CMDLINE_MAX - 1);
 	} else if (k == CONFIG_KEY_MODULES) {
 		split_list(ps, v, module_item);
+	} else if (k == KEY_SLICE_US) {
+		if (span_uint(v, &n) && n >= CONFIG_SLICE_US_MIN && n <= CONFIG_SLICE_US_MAX)
+			ps->c->slice_us = (unsigned)n;
+		else
+			report(ps, "bad slice_us '%s' (%u to %u microseconds)", quote(ps, v),
+			       CONFIG_SLICE_US_MIN, CONFIG_SLICE_US_MAX);
+	} else if (k == CONFIG_KEY_WEIGHT) {
+		if (span_uint(v, &n) && n >= 1 && n <= CONFIG_WEIGHT_MAX)
+			p->weight = (unsigned)n;
+		else
+			report(ps, "bad weight '%s' (1 to %u)", quote(ps, v), CONFIG_WEIGHT_MAX);
 	} else if (k == CONFIG_KEY_MAX_RESTARTS) {
 		if (span_uint(v, &n) && n && n <= CONFIG_MAX_RESTARTS)
 			p->max_restarts = (unsigned)n;
@@ -290,7 +305,7 @@ static void set_value(struct parser *ps, unsigned k, struct span v)
 static void key_value(struct parser *ps, struct span t)
 {
 	bool hv = ps->where == IN_HYPERVISOR;
-	unsigned k = hv ? KEY_ON_ALL_STOPPED : 0, end = hv ? k + 1 : CONFIG_KEY_COUNT, *seen;
+	unsigned k = hv ? KEY_ON_ALL_STOPPED : 0, end = hv ? k + HV_KEYS : CONFIG_KEY_COUNT, *seen;
 	struct span key, val;
 	size_t eq = 0;
 
@@ -316,7 +331,8 @@ static void key_value(struct parser *ps, struct span t)
 		report(ps, "unknown key '%s'", quote(ps, key));
 		return;
 	}
-	seen = hv ? &ps->c->on_all_stopped_line : &ps->part->key_line[k];
+	seen = !hv ? &ps->part->key_line[k] :
+	       k == KEY_SLICE_US ? &ps->c->slice_us_line : &ps->c->on_all_stopped_line;
 	if (*seen) {
 		report(ps, "duplicate key '%s' (first at line %u)", key_names[k], *seen);
 		return;
@@ -362,6 +378,7 @@ static void new_partition(struct parser *ps, struct span name, bool trailing)
 	p->line = ps->line;
 	p->valid = true;
 	p->uart = PART_UART_COM1;
+	p->weight = 1;
 	p->on_stop = PART_ON_STOP_HALT;
 	ps->where = IN_PARTITION;
 	ps->part = p;
@@ -413,7 +430,8 @@ unsigned config_parse(const char *text, size_t len, struct hv_config *c)
 	unsigned valid = 0;
 	size_t pos = 0;
 
-	*c = (struct hv_config){ .on_all_stopped = HV_ALL_STOPPED_STAY };
+	*c = (struct hv_config){ .on_all_stopped = HV_ALL_STOPPED_STAY,
+				 .slice_us = CONFIG_SLICE_US_DEFAULT };
 	while (pos < len) {
 		size_t end = pos;
 		struct span t;

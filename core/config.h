@@ -28,13 +28,17 @@
 #define CONFIG_PAGE_SIZE  4096ull
 #define CONFIG_REAL_MODE_TOP (1ull << 20)
 #define CONFIG_MAX_RESTARTS  1000000u
+#define CONFIG_WEIGHT_MAX    100u
+#define CONFIG_SLICE_US_MIN  100u
+#define CONFIG_SLICE_US_MAX  1000000u
+#define CONFIG_SLICE_US_DEFAULT 10000u
 
 /* The keys of a [partition] section, to find where each was given. */
 enum config_key {
 	CONFIG_KEY_CPUS, CONFIG_KEY_VCPUS, CONFIG_KEY_MEMORY, CONFIG_KEY_IMAGE, CONFIG_KEY_FORMAT,
 	CONFIG_KEY_LOAD, CONFIG_KEY_ENTRY, CONFIG_KEY_CMDLINE, CONFIG_KEY_MODULES, CONFIG_KEY_UART,
 	CONFIG_KEY_ON_STOP, CONFIG_KEY_DEBUG_EXIT, CONFIG_KEY_MODE, CONFIG_KEY_MAX_RESTARTS,
-	CONFIG_KEY_COUNT,
+	CONFIG_KEY_WEIGHT, CONFIG_KEY_COUNT,
 };
 
 enum part_format { PART_FORMAT_FLAT, PART_FORMAT_MULTIBOOT1, PART_FORMAT_MULTIBOOT2 };
@@ -67,6 +71,7 @@ struct part_config {
 	enum part_uart uart;
 	enum part_on_stop on_stop;
 	unsigned max_restarts;          /* on_stop = restart: at most this many; 0: no limit */
+	unsigned weight;                /* share on the pool, 1 to CONFIG_WEIGHT_MAX */
 	uint16_t debug_exit;            /* isa-debug-exit port, 0: none */
 };
 
@@ -79,6 +84,8 @@ struct hv_config {
 	enum hv_on_all_stopped on_all_stopped;
 	unsigned hypervisor_line;     /* of [hypervisor]; 0: none */
 	unsigned on_all_stopped_line; /* 0: not given */
+	unsigned slice_us;            /* time slice on the shared pool */
+	unsigned slice_us_line;
 	struct part_config parts[CONFIG_MAX_PARTITIONS];
 	unsigned nparts;
 	/* Problems that belong to no partition (a key before any section, an

@@ -93,6 +93,9 @@ static void check_keys(struct part_config *p)
 		config_fail(p, kl[CONFIG_KEY_CPUS] > kl[CONFIG_KEY_VCPUS] ? kl[CONFIG_KEY_CPUS]
 									   : kl[CONFIG_KEY_VCPUS],
 			    "both 'cpus' and 'vcpus' given (one or the other)");
+	if (kl[CONFIG_KEY_WEIGHT] && kl[CONFIG_KEY_CPUS])
+		config_fail(p, kl[CONFIG_KEY_WEIGHT],
+			    "'weight' given with 'cpus' (weights share the pool of 'vcpus' partitions)");
 	if (kl[CONFIG_KEY_MAX_RESTARTS] && p->on_stop != PART_ON_STOP_RESTART)
 		config_fail(p, kl[CONFIG_KEY_MAX_RESTARTS], "'max_restarts' given without on_stop = restart");
 	if (p->format == PART_FORMAT_FLAT) {
@@ -261,6 +264,8 @@ int config_plan_line(const struct part_config *p, char *buf, size_t size)
 	       config_on_stop_name(p->on_stop));
 	if (p->max_restarts)
 		append(buf, size, &n, " max_restarts=%u", p->max_restarts);
+	if (p->weight != 1)
+		append(buf, size, &n, " weight=%u", p->weight);
 	if (p->debug_exit)
 		append(buf, size, &n, " debug_exit=0x%x", p->debug_exit);
 	if (p->cmdline[0])

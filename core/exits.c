@@ -5,7 +5,10 @@
 #include "arch/x86/cpu.h"
 #include "core/hypercall.h"
 #include "core/log.h"
+#include "arch/x86/tsc.h"
 #include "core/partition.h"
+#include "core/sched.h"
+#include "core/vintr.h"
 #include "core/vcpu_state.h"
 #include "core/virt.h"
 #include "vdev/vdev.h"
@@ -15,6 +18,10 @@
 #define CPUID_HV_LEAF    0x40000000u
 #define CPUID_EXT_FEATURES 0x80000001u
 #define CPUID_EXT_SVM    (1u << 2)
+#define CPUID_FEAT_X2APIC (1u << 21)
+#define CPUID_FEAT_TSC_DEADLINE (1u << 24)
+#define CPUID_HV_TIMING  0x40000010u
+#define RFLAGS_IF        (1ull << 9)
 
 /* The partition's console (its virtual COM1 transmit register and the
  * console hypercall), shown on the host console a line at a time, prefixed
@@ -69,15 +76,29 @@ static enum exit_action handle_cpuid(struct vcpu *v, const struct vm_exit *e)
 	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
 	struct cpuid_regs r;
 
-	if (leaf == CPUID_HV_LEAF) {
-		/* "hvmicrohyper" as EBX, ECX, EDX, like KVM's "KVMKVMKVM". */
-		r = (struct cpuid_regs){ CPUID_HV_LEAF, 0x696d7668, 0x686f7263, 0x72657079 };
-	} else {
+	if ((leaf >> 16) != (CPUID_HV_LEAF >> 16)) {
 		r = cpuid(leaf, sub);
-		if (leaf == 1)
-			r.ecx = (r.ecx & ~CPUID_FEAT_VMX) | CPUID_FEAT_HV;
-		if (leaf == CPUID_EXT_FEATURES)
+		if (leaf == 1) {
+			/* Its x2APIC (already in x2APIC mode) with TSC-deadline, its
+			 * own APIC ID, no VMX. */
+			r.ecx = (r.ecx & ~CPUID_FEAT_VMX) | CPUID_FEAT_HV | CPUID_FEAT_X2APIC |
+				CPUID_FEAT_TSC_DEADLINE;
+			r.ebx = (r.ebx & 0x00ffffffu) | (v->id << 24);
+		} else if (leaf == 0xb || leaf == 0x1f) {
+			r.edx = v->id; /* x2APIC ID */
+		} else if (leaf == CPUID_EXT_FEATURES) {
 			r.ecx &= ~CPUID_EXT_SVM; /* no nested virtualization either */
+		}
+	} else if (leaf == CPUID_HV_LEAF) {
+		/* "hvmicrohyper" as EBX, ECX, EDX, like KVM's "KVMKVMKVM"; EAX
+		 * the last hypervisor leaf. */
+		r = (struct cpuid_regs){ CPUID_HV_TIMING, 0x696d7668, 0x686f7263, 0x72657079 };
+	} else if (leaf == CPUID_HV_TIMING) {
+		/* As VMware and KVM: the TSC and the APIC timer (which counts at
+		 * the TSC rate, core/vintr.c) in kHz. */
+		r = (struct cpuid_regs){ (uint32_t)tsc_khz(), (uint32_t)tsc_khz(), 0, 0 };
+	} else {
+		r = (struct cpuid_regs){ 0, 0, 0, 0 }; /* the rest of 0x4000xxxx */
 	}
 	v->regs.rax = r.eax;
 	v->regs.rbx = r.ebx;
@@ -91,7 +112,9 @@ static enum exit_action handle_cpuid(struct vcpu *v, const struct vm_exit *e)
  * - TSC (0x10): read only, the host's TSC;
  * - EFER (0xC0000080): read and write; SCE, LME and NXE (when the CPU has
  *   NX) may be written, LMA follows CR0.PG, LME cannot change while paging
- *   is on.
+ *   is on;
+ * - the x2APIC: APIC_BASE (0x1B), 0x800-0x8FF and TSC_DEADLINE (0x6E0),
+ *   the vCPU's virtual x2APIC (core/vintr.c, vdev/vlapic.c).
  * Everything else (and every other write) gets #GP, as on a CPU without
  * that MSR. The backends let a few MSRs through without an exit (FS/GS base,
  * SYSENTER: vmx/vmx_bitmaps.c; svm/svm_vcpu.c adds the syscall MSRs). */
@@ -122,7 +145,14 @@ static enum exit_action handle_msr(struct vcpu *v, const struct vm_exit *e)
 	uint64_t val = 0;
 	bool ok = false;
 
-	if (e->kind == VMEXIT_RDMSR) {
+	if (vlapic_handles_msr(msr)) {
+		val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+		ok = vintr_msr(v, msr, e->kind == VMEXIT_WRMSR, &val);
+		if (ok && e->kind == VMEXIT_RDMSR) {
+			v->regs.rax = (uint32_t)val;
+			v->regs.rdx = val >> 32;
+		}
+	} else if (e->kind == VMEXIT_RDMSR) {
 		ok = msr == MSR_IA32_TSC || msr == MSR_EFER;
 		val = msr == MSR_IA32_TSC ? rdtsc() : ok ? virt_active()->vcpu_get(v, VCPU_REG_EFER) : 0;
 		if (ok) {
@@ -166,11 +196,62 @@ static enum exit_action handle_nmi(struct vcpu *v, const struct vm_exit *e)
 	return EXIT_RESUME; /* the backend let the host take it */
 }
 
+/* Whether some other vCPU of v's partition could still wake it. */
+static bool siblings_live(const struct vcpu *v)
+{
+	const struct partition *p = v->part;
+
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		if (&p->vcpus[i] != v && p->vcpus[i].state != VCPU_OFF &&
+		    p->vcpus[i].state != VCPU_DEAD)
+			return true;
+	return false;
+}
+
+/* HLT: with interrupts on, the vCPU blocks until a virtual interrupt (its
+ * CPU runs others or idles); one already pending completes it at once.
+ * With interrupts off only INIT wakes it; if no other vCPU of the
+ * partition could send one, the partition is over. */
 static enum exit_action handle_hlt(struct vcpu *v, const struct vm_exit *e)
 {
-	/* No virtual interrupts yet: a halted vCPU never wakes. */
-	partition_stop(v->part, "vCPU %u halted at rip 0x%lx", v->id, e->rip);
-	return EXIT_LEAVE;
+	bool intr_on = virt_active()->vcpu_get(v, VCPU_REG_RFLAGS) & RFLAGS_IF;
+
+	if (!intr_on && !siblings_live(v)) {
+		partition_stop(v->part, "vCPU %u halted at rip 0x%lx", v->id, e->rip);
+		return EXIT_LEAVE;
+	}
+	if (intr_on) {
+		vintr_prepare(v);
+		if (vlapic_pending_vector(&v->lapic) >= 0 || v->intr_dirty)
+			return EXIT_SKIP;
+	}
+	sched_block(v, !intr_on);
+	return EXIT_SKIP_LEAVE;
+}
+
+/* The backend's timer or a host interrupt (a kick, the host timer): back
+ * to the scheduler when the slice is over or something asked for it; else
+ * on into the guest (a due virtual timer is injected before the entry). */
+static enum exit_action handle_preempt(struct vcpu *v, const struct vm_exit *e)
+{
+	(void)e;
+	return sched_should_leave(v, rdtsc()) ? EXIT_LEAVE : EXIT_RESUME;
+}
+
+static enum exit_action handle_intr(struct vcpu *v, const struct vm_exit *e)
+{
+	/* The interrupt is still pending in the host's APIC: take it here
+	 * (its handler EOIs), or the next entry would exit again at once. */
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+	return handle_preempt(v, e);
+}
+
+static enum exit_action handle_irq_window(struct vcpu *v, const struct vm_exit *e)
+{
+	(void)e;
+	virt_active()->vcpu_irq_window(v, false);
+	v->intr_dirty = true;
+	return EXIT_RESUME;
 }
 
 static enum exit_action handle_slat_fault(struct vcpu *v, const struct vm_exit *e)
@@ -240,11 +321,14 @@ static exit_fn *const handlers[VMEXIT_OTHER + 1] = {
 	[VMEXIT_TRIPLE_FAULT] = handle_triple_fault,
 	[VMEXIT_NMI] = handle_nmi,
 	[VMEXIT_ENTRY_FAILED] = handle_entry_failed,
+	[VMEXIT_PREEMPT] = handle_preempt,
+	[VMEXIT_INTR] = handle_intr,
+	[VMEXIT_IRQ_WINDOW] = handle_irq_window,
 	[VMEXIT_OTHER] = handle_unexpected,
 };
 
 enum exit_action exit_handle(struct vcpu *v, const struct vm_exit *e)
 {
-	v->part->exits[e->kind]++;
+	v->exits[e->kind]++; /* only v's CPU writes them */
 	return handlers[e->kind](v, e);
 }

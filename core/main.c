@@ -88,6 +88,7 @@ __attribute__((noreturn)) static void hv_main_on_stack(void)
 	lapic_init(acpi.lapic_pa);
 	this_cpu()->apic_id = lapic_id();
 	tsc_init();
+	lapic_timer_init();
 	virt_init();
 	ncpu = smp_boot();
 	ready(ncpu);

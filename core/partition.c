@@ -1,5 +1,7 @@
 #include "core/partition.h"
 
+#include "core/acpi_guest.h"
+
 #include "arch/x86/layout.h"
 #include "arch/x86/percpu.h"
 #include "core/fmt.h"
@@ -8,6 +10,8 @@
 #include "core/log.h"
 #include "core/panic.h"
 #include "core/virt.h"
+
+static const struct boot_info *boot_bi; /* the modules stay reserved */
 #include "mm/pmm.h"
 
 /* Kept out of what partitions may take: page tables, stacks, later vCPUs. */
@@ -191,6 +195,31 @@ static void maybe_break_state(struct partition *p)
 	p->boot_state.efer |= 1ull << 2;
 }
 
+static uint64_t image_size(const struct partition *p)
+{
+	const struct boot_module *m = find_module(boot_bi, p->cfg->image);
+
+	return m ? m->end - m->start : 0;
+}
+
+/* The partition's ACPI tables (its CPUs), where a PC's firmware puts them;
+ * a flat image that covers that place keeps it (and finds no tables). */
+static bool write_acpi(struct partition *p, char *err)
+{
+	const struct part_config *c = p->cfg;
+	uint8_t buf[ACPI_GUEST_SIZE];
+
+	if (c->format == PART_FORMAT_FLAT && c->load < ACPI_GUEST_AT + ACPI_GUEST_SIZE &&
+	    ACPI_GUEST_AT < c->load + image_size(p))
+		return true;
+	acpi_guest_build(buf, c->ncpus ? c->ncpus : c->vcpus);
+	if (!gspace_write(&p->mem, ACPI_GUEST_AT, buf, sizeof(buf))) {
+		fmt_snprintf(err, ERR_MAX, "ACPI tables at 0x%x: not in its RAM", ACPI_GUEST_AT);
+		return false;
+	}
+	return true;
+}
+
 static bool build(const struct boot_info *bi, struct partition *p, char *err)
 {
 	enum gspace_status gs = gspace_create(&p->mem, p->cfg->memory);
@@ -199,7 +228,8 @@ static bool build(const struct boot_info *bi, struct partition *p, char *err)
 		fmt_snprintf(err, ERR_MAX, "guest memory: %s", gspace_status_str(gs));
 		return false;
 	}
-	if (load_image(bi, p, err) && build_slat(p, err) && partition_devices(p, err)) {
+	if (load_image(bi, p, err) && write_acpi(p, err) && build_slat(p, err) &&
+	    partition_devices(p, err)) {
 		maybe_break_state(p);
 		return true;
 	}
@@ -282,8 +312,6 @@ static bool check_isolation(void)
 	return true;
 }
 
-static const struct boot_info *boot_bi; /* the modules stay reserved */
-
 bool partition_reload(struct partition *p, char *err)
 {
 	for (unsigned i = 0; i < p->mem.npieces; i++) {
@@ -293,7 +321,7 @@ bool partition_reload(struct partition *p, char *err)
 		}
 	}
 	p->con_len = 0;
-	return load_image(boot_bi, p, err) && partition_devices(p, err);
+	return load_image(boot_bi, p, err) && write_acpi(p, err) && partition_devices(p, err);
 }
 
 unsigned partitions_boot(const struct boot_info *bi)
@@ -346,6 +374,11 @@ unsigned partitions_boot(const struct boot_info *bi)
 		log_info("hv: isolation check: %u partitions, memory disjoint, tables map only their own RAM",
 			 nparts);
 	return nparts;
+}
+
+unsigned partitions_slice_us(void)
+{
+	return config.slice_us;
 }
 
 bool partitions_poweroff_when_stopped(void)

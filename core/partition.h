@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "boot/boot_info.h"
+#include "arch/x86/spinlock.h"
 #include "core/config.h"
 #include "core/vcpu.h"
 #include "core/vcpu_state.h"
@@ -24,18 +25,19 @@ struct partition {
 	struct slat slat;
 	bool has_slat;
 	struct vcpu_state boot_state; /* of vCPU 0, from the loader */
-	/* Running (core/run.c) */
-	struct vcpu vcpu0;            /* only vCPU 0 runs until the scheduler exists */
-	unsigned cpu;                 /* physical CPU it runs on */
-	volatile bool stopping;       /* its vCPU must leave the guest (partition_stop) */
+	/* Running (core/run.c, core/sched.c) */
+	struct vcpu vcpus[CONFIG_MAX_CPUS];
+	unsigned nvcpus;
+	volatile bool stopping;       /* its vCPUs must leave the guest (partition_stop) */
+	volatile int live;            /* vCPUs not yet DEAD in this life */
 	volatile bool stopped;        /* for good: no restart follows */
 	unsigned restarts;
+	struct spinlock stop_lock;    /* one partition_stop line per life */
 	struct vdev_bus bus;          /* its virtual devices' ports */
 	struct vuart com1;
 	struct vdebug_exit dexit;
 	char con[128];                /* console output, a line at a time */
 	unsigned con_len;
-	uint64_t exits[VMEXIT_OTHER + 1];
 	uint64_t io_unclaimed;
 	uint64_t msr_gp;              /* RDMSR/WRMSR answered with #GP */
 };
@@ -65,6 +67,14 @@ unsigned partitions_boot(const struct boot_info *bi);
 /* For a restart: p's RAM zeroed, its image loaded again, its devices reset;
  * its second-level tables stay (the same map). False with err set. */
 bool partition_reload(struct partition *p, char *err);
+
+/* core/run.c: sets up v's VMCS/VMCB from v->start on this CPU (0, or -1). */
+int vcpu_setup(struct vcpu *v);
+/* core/run.c: p's last vCPU left the guest after partition_stop(): logs its
+ * counts, then restarts it or marks it stopped. */
+void partition_life_over(struct partition *p);
+/* The pool's time slice ([hypervisor] slice_us). */
+unsigned partitions_slice_us(void);
 
 /* What the config says to do when every partition has stopped. */
 bool partitions_poweroff_when_stopped(void);

@@ -1,7 +1,8 @@
-/* Running the built partitions. Interim policy until the scheduler exists:
- * each partition runs its vCPU 0, on its first pinned CPU or, for the shared
- * pool, on CPU 0; a CPU runs its partitions one after the other, each until it
- * stops. APs wait halted and are woken by an NMI once the run phase starts. */
+/* Running the built partitions: their vCPUs are placed on the run queues
+ * (core/sched.c), every CPU runs its queue, and a partition's life ends
+ * when its last vCPU has left the guest after partition_stop(): then it is
+ * restarted (on_stop = restart) or stopped for good. APs wait halted and
+ * are woken by an NMI once the run phase starts. */
 #include "core/run.h"
 
 #include <stdarg.h>
@@ -11,10 +12,11 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/scrub.h"
 #include "arch/x86/tsc.h"
-#include "core/exits.h"
 #include "core/fmt.h"
 #include "core/log.h"
 #include "core/partition.h"
+#include "core/sched.h"
+#include "core/vintr.h"
 #include "core/virt.h"
 
 static volatile bool run_phase;
@@ -29,6 +31,13 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	char why[160];
 	va_list ap;
 
+	spin_lock(&p->stop_lock);
+	if (p->stopping) { /* another vCPU stopped it first: its reason stands */
+		spin_unlock(&p->stop_lock);
+		return;
+	}
+	__atomic_store_n(&p->stopping, true, __ATOMIC_RELEASE);
+	spin_unlock(&p->stop_lock);
 	va_start(ap, fmt);
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
@@ -38,44 +47,79 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 		p->con_len = 0;
 	}
 	log_info("partition %s: stopped: %s", p->cfg->name, why);
-	log_info("partition %s: exits io=%lu cpuid=%lu msr=%lu hypercall=%lu hlt=%lu nmi=%lu "
-		 "slat=%lu other=%lu; unclaimed ports %lu, MSR #GPs %lu", p->cfg->name,
-		 p->exits[VMEXIT_IO], p->exits[VMEXIT_CPUID],
-		 p->exits[VMEXIT_RDMSR] + p->exits[VMEXIT_WRMSR], p->exits[VMEXIT_HYPERCALL],
-		 p->exits[VMEXIT_HLT], p->exits[VMEXIT_NMI], p->exits[VMEXIT_SLAT_FAULT],
-		 p->exits[VMEXIT_OTHER] + p->exits[VMEXIT_TRIPLE_FAULT] +
-			 p->exits[VMEXIT_ENTRY_FAILED],
-		 p->io_unclaimed, p->msr_gp);
-	__atomic_store_n(&p->stopping, true, __ATOMIC_RELEASE);
+	/* Its other vCPUs leave their guests and are reaped by their CPUs. */
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		if (p->vcpus[i].state != VCPU_DEAD)
+			sched_kick(&p->vcpus[i]);
 }
 
-/* p will not run again: partitions_run() stops waiting for it. */
-static void partition_finish(struct partition *p)
+static uint64_t vcpu_exits(const struct vcpu *v)
 {
-	__atomic_store_n(&p->stopped, true, __ATOMIC_RELEASE);
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < VMEXIT_KINDS; k++)
+		n += v->exits[k];
+	return n;
 }
 
-/* One life of p's vCPU 0 on this CPU: set up, run until it stops, freed. */
-static void run_life(struct partition *p)
+static void log_exits(const struct partition *p)
+{
+	uint64_t e[VMEXIT_KINDS] = { 0 };
+
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		for (unsigned k = 0; k < VMEXIT_KINDS; k++)
+			e[k] += p->vcpus[i].exits[k];
+
+	log_info("partition %s: exits io=%lu cpuid=%lu msr=%lu hypercall=%lu hlt=%lu nmi=%lu "
+		 "slat=%lu preempt=%lu intr=%lu other=%lu; unclaimed ports %lu, MSR #GPs %lu",
+		 p->cfg->name, e[VMEXIT_IO], e[VMEXIT_CPUID], e[VMEXIT_RDMSR] + e[VMEXIT_WRMSR],
+		 e[VMEXIT_HYPERCALL], e[VMEXIT_HLT], e[VMEXIT_NMI], e[VMEXIT_SLAT_FAULT],
+		 e[VMEXIT_PREEMPT], e[VMEXIT_INTR] + e[VMEXIT_IRQ_WINDOW],
+		 e[VMEXIT_OTHER] + e[VMEXIT_TRIPLE_FAULT] + e[VMEXIT_ENTRY_FAILED],
+		 p->io_unclaimed, p->msr_gp);
+	for (unsigned i = 0; i < p->nvcpus; i++) {
+		const struct vcpu *v = &p->vcpus[i];
+
+		log_info("partition %s: vcpu %u: run_us=%lu scheduled=%lu migrations=%lu wakeups=%lu",
+			 p->cfg->name, i, v->st.run_tsc * 1000 / (tsc_khz() ? tsc_khz() : 1),
+			 v->st.scheduled, v->st.migrations, v->st.wakeups);
+	}
+}
+
+/* vCPU v's state for a new life: vCPU 0 starts at the image's entry, the
+ * others wait for INIT/SIPI. Its run queue stays. */
+static void vcpu_reset(struct partition *p, struct vcpu *v)
+{
+	v->regs = (struct vcpu_regs){ 0 };
+	v->arch_page = 0;
+	v->launched = false;
+	for (unsigned k = 0; k < VMEXIT_KINDS; k++)
+		v->exits[k] = 0;
+	v->kick = false;
+	v->init_pending = false;
+	v->sipi_vector = -1;
+	v->st = (struct vcpu_stats){ 0 };
+	v->extra.valid = false; /* starts from the reset state */
+	v->start = p->boot_state;
+	v->started = v->id == 0;
+	vintr_reset(v);
+}
+
+int vcpu_setup(struct vcpu *v)
 {
 	const struct virt_ops *ops = virt_active();
+	struct partition *p = v->part;
 
-	/* Registers VM entry does not load must not show the previous
-	 * partition's values (or the host's). */
-	scrub_guest_visible_state();
-	/* The VPID/ASID tag is the partition's index + 1: tag 0 is the host's. */
-	if (ops->vcpu_init(&p->vcpu0, &p->boot_state, p->slat.root_pa,
-			   (uint16_t)(p - parts + 1))) {
-		partition_stop(p, "its vCPU could not be set up");
-		return;
-	}
-	log_info("partition %s: running on cpu %u", p->cfg->name, this_cpu()->cpu_id);
-	/* Exits are handled on the backend's exit path (exit_handle()); it
-	 * returns once the vCPU stopped. */
-	ops->vcpu_run(&p->vcpu0);
-	if (!p->stopping)
-		partition_stop(p, "its vCPU left the run loop without stopping");
-	ops->vcpu_free(&p->vcpu0);
+	/* VPID/ASID tags: unique per vCPU; 0 is the host's. */
+	if (ops->vcpu_init(v, &v->start, p->slat.root_pa,
+			   (uint16_t)((p - parts) * CONFIG_MAX_CPUS + v->id + 1)))
+		return -1;
+	if (v->id == 0)
+		log_info("partition %s: running on cpu %u", p->cfg->name, this_cpu()->cpu_id);
+	else
+		log_info("partition %s: vCPU %u started on cpu %u at 0x%lx", p->cfg->name, v->id,
+			 this_cpu()->cpu_id, v->start.cs.base + v->start.rip);
+	return 0;
 }
 
 /* on_stop = restart: the partition starts again from its image, as after a
@@ -96,43 +140,60 @@ static bool restart(struct partition *p)
 		return false;
 	}
 	p->restarts++;
-	for (unsigned k = 0; k <= VMEXIT_OTHER; k++)
-		p->exits[k] = 0;
 	p->io_unclaimed = p->msr_gp = 0;
-	p->vcpu0 = (struct vcpu){ .part = p };
-	__atomic_store_n(&p->stopping, false, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < p->nvcpus; i++)
+		vcpu_reset(p, &p->vcpus[i]);
 	if (p->cfg->max_restarts)
 		log_info("partition %s: restarting (restart %u of %u)", p->cfg->name, p->restarts,
 			 p->cfg->max_restarts);
 	else
 		log_info("partition %s: restarting (restart %u)", p->cfg->name, p->restarts);
+	__atomic_store_n(&p->live, (int)p->nvcpus, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->stopping, false, __ATOMIC_RELEASE);
+	sched_start(&p->vcpus[0]);
 	return true;
 }
 
-static void run_one(struct partition *p)
+void partition_life_over(struct partition *p)
 {
-	do
-		run_life(p);
-	while (restart(p));
-	partition_finish(p);
+	log_exits(p);
+	if (!restart(p))
+		__atomic_store_n(&p->stopped, true, __ATOMIC_RELEASE);
+}
+
+/* The vCPUs of partitions that can never run again by themselves. */
+static void log_asleep(void)
+{
+	for (unsigned i = 0; i < nparts; i++) {
+		const struct partition *p = &parts[i];
+
+		if (p->stopped)
+			continue;
+		for (unsigned k = 0; k < p->nvcpus; k++) {
+			const struct vcpu *v = &p->vcpus[k];
+
+			if (v->state == VCPU_BLOCKED)
+				log_info("partition %s: vCPU %u asleep in HLT with nothing to wake it; "
+					 "exits while asleep %lu, run_us=%lu", p->cfg->name, k,
+					 vcpu_exits(v) - v->st.exits_at_block,
+					 v->st.run_tsc * 1000 / (tsc_khz() ? tsc_khz() : 1));
+		}
+		log_exits(p);
+	}
 }
 
 void run_this_cpu(void)
 {
-	struct percpu *self = this_cpu();
-	unsigned me = self->cpu_id;
-
-	__atomic_store_n(&self->awake, true, __ATOMIC_RELEASE);
-	for (unsigned i = 0; i < nparts; i++) {
-		if (parts[i].cpu != me || parts[i].stopped)
-			continue;
-		if (!self->virt_ready) {
-			partition_stop(&parts[i], "cpu %u could not enter VMX/SVM operation", me);
-			partition_finish(&parts[i]);
-		} else {
-			run_one(&parts[i]);
-		}
+	__atomic_store_n(&this_cpu()->awake, true, __ATOMIC_RELEASE);
+	if (!this_cpu()->virt_ready) {
+		log_warn("run: cpu %u could not enter VMX/SVM operation: it runs nothing",
+			 this_cpu()->cpu_id);
+		for (;;)
+			__asm__ volatile("cli; hlt");
 	}
+	sched_loop();
+	for (;;)
+		__asm__ volatile("sti; hlt; cli");
 }
 
 /* NMIs until each AP says it is awake: one could arrive between an AP's
@@ -145,14 +206,34 @@ static void wake_aps(void)
 			tsc_delay_us(1000);
 		}
 		if (!cpus[c]->awake)
-			log_warn("run: cpu %u does not wake up; its partitions wait", c);
+			log_warn("run: cpu %u does not wake up; its vCPUs wait", c);
 	}
 }
 
-/* Physical CPU of a partition: its first pinned one, else CPU 0. */
-static unsigned cpu_for(const struct partition *p)
+/* Places every vCPU: pinned ones on their CPU first (which takes those CPUs
+ * out of the pool), then the floating ones spread over the pool. */
+static void place_vcpus(void)
 {
-	return p->cfg->ncpus ? p->cfg->cpus[0] : 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < nparts; i++) {
+			struct partition *p = &parts[i];
+			const struct part_config *c = p->cfg;
+
+			if ((pass == 0) != (c->ncpus > 0))
+				continue;
+			p->nvcpus = c->ncpus ? c->ncpus : c->vcpus;
+			p->live = (int)p->nvcpus;
+			p->stop_lock = (struct spinlock)SPINLOCK_INIT;
+			for (unsigned k = 0; k < p->nvcpus; k++) {
+				struct vcpu *v = &p->vcpus[k];
+
+				*v = (struct vcpu){ .part = p, .id = k, .weight = c->weight,
+						    .pin = c->ncpus ? (int)c->cpus[k] : -1 };
+				vcpu_reset(p, v);
+				sched_add(v, k == 0 ? VCPU_RUNNABLE : VCPU_OFF);
+			}
+		}
+	}
 }
 
 bool partitions_run(void)
@@ -166,16 +247,28 @@ bool partitions_run(void)
 			 virt_name());
 		return false;
 	}
-	for (unsigned i = 0; i < nparts; i++) {
-		parts[i].cpu = cpu_for(&parts[i]);
-		parts[i].vcpu0.part = &parts[i];
-	}
+	sched_set_slice_us(partitions_slice_us());
+	place_vcpus();
 	__atomic_store_n(&run_phase, true, __ATOMIC_RELEASE);
 	wake_aps();
-	run_this_cpu();
-	for (unsigned i = 0; i < nparts; i++)
-		while (!__atomic_load_n(&parts[i].stopped, __ATOMIC_ACQUIRE))
-			cpu_relax();
-	log_info("hv: all %u partitions stopped", nparts);
+	if (!this_cpu()->virt_ready) {
+		log_warn("run: the boot CPU could not enter VMX/SVM operation: it runs nothing");
+		while (!sched_settled())
+			tsc_delay_us(10000);
+	} else {
+		sched_loop();
+	}
+	log_asleep();
+	{
+		unsigned stopped = 0;
+
+		for (unsigned i = 0; i < nparts; i++)
+			stopped += parts[i].stopped;
+		if (stopped == nparts)
+			log_info("hv: all %u partitions stopped", nparts);
+		else
+			log_info("hv: %u partitions stopped, %u asleep with nothing to wake them",
+				 stopped, nparts - stopped);
+	}
 	return true;
 }

@@ -139,6 +139,16 @@ static inline void vcpu_state_real16(struct vcpu_state *s, uint32_t entry)
 	};
 }
 
+/* An AP after INIT and a start-up IPI with vector: real mode at
+ * CS = vector << 8 (base vector << 12), IP = 0 (SDM Vol. 3A 9.4.4). */
+static inline void vcpu_state_sipi(struct vcpu_state *s, uint8_t vector)
+{
+	vcpu_state_real16(s, 0);
+	s->cs.sel = (uint16_t)(vector << 8);
+	s->cs.base = (uint64_t)vector << 12;
+	s->rip = 0;
+}
+
 /* 64-bit long mode at entry: paging on with CR3 = pml4 (the loader's
  * identity map), PAE, EFER.LME/LMA, CS 64-bit from the loader's GDT, flat
  * data segments, RSP = stack, interrupts off, IDT empty. */

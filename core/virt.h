@@ -34,13 +34,24 @@ struct virt_ops {
 	 * tables (root) with TLB tag `tag` (VPID/ASID, nonzero). 0 or -1. */
 	int (*vcpu_init)(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root,
 			 uint16_t tag);
+	/* v leaves this CPU and may run on another next (VMX: VMCLEAR). */
+	void (*vcpu_put)(struct vcpu *v);
+	/* Whether v can take an external interrupt at the next entry (IF=1,
+	 * no interrupt shadow, no other event being injected). */
+	bool (*vcpu_interruptible)(struct vcpu *v);
+	/* Injects external interrupt vector at the next entry. */
+	void (*vcpu_inject_irq)(struct vcpu *v, uint8_t vector);
+	/* on: exit (VMEXIT_IRQ_WINDOW) as soon as v can take an interrupt. */
+	void (*vcpu_irq_window)(struct vcpu *v, bool on);
 	/* Releases what vcpu_init allocated (on the CPU v last ran on, or any
 	 * CPU if it never ran); v can be set up again with vcpu_init. */
 	void (*vcpu_free)(struct vcpu *v);
 	/* Runs v on this CPU: each exit is decoded and handed to exit_handle()
 	 * (core/exits.h) right on the exit path, and the guest entered again,
 	 * until exit_handle() says EXIT_LEAVE. A failed entry is reported to
-	 * exit_handle() as VMEXIT_ENTRY_FAILED. */
+	 * exit_handle() as VMEXIT_ENTRY_FAILED. Before every entry the backend
+	 * lets core/ inject interrupts (vintr_due/vintr_prepare) and makes the
+	 * guest exit (VMEXIT_PREEMPT or VMEXIT_INTR) by vcpu_deadline(v). */
 	void (*vcpu_run)(struct vcpu *v);
 	/* Delivers hardware exception `vector` (with error code if has_error)
 	 * to v at its next entry. */

@@ -29,6 +29,10 @@ svm_enter:
 	vmsave                          ; the host's FS, GS, TR, LDTR, syscall MSRs
 .run:
 	clgi
+	; Host IF=1 at VMRUN: with V_INTR_MASKING a host interrupt then exits
+	; the guest (#VMEXIT(INTR)) whatever the guest's IF; GIF keeps it off
+	; here and until STGI, and CLI below keeps it pending for the handler.
+	sti
 	mov rax, [rsp + 8]              ; VMCB physical address, VMRUN's operand
 	vmload                          ; the guest's
 	mov rdi, [rsp]
@@ -38,6 +42,7 @@ svm_enter:
 	SAVE_GUEST_REGS 0               ; leaves v in RDI
 	mov rax, [rsp + 16]
 	vmload                          ; the host's GS base (per-CPU) back first
+	cli                             ; host interrupts wait for core/exits.c
 	stgi                            ; a host NMI held during the guest lands now
 	call svm_exit_handler
 	test eax, eax

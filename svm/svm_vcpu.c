@@ -8,6 +8,7 @@
 #include "arch/x86/layout.h"
 #include "arch/x86/percpu.h"
 #include "core/exits.h"
+#include "core/vintr.h"
 #include "core/log.h"
 #include "core/string.h"
 #include "core/vcpu.h"
@@ -27,6 +28,7 @@
 #define NPF_WRITE        (1ull << 1)
 #define NPF_FETCH        (1ull << 4)
 #define CPUID_NRIPS      (1u << 3)
+#define RFLAGS_IF        (1ull << 9)
 #define CPUID_VMCB_CLEAN (1u << 5)
 #define CPUID_FLUSH_BY_ASID (1u << 6)
 /* Lengths of the intercepted instructions, for CPUs without nRIP save
@@ -41,6 +43,7 @@ void svm_enter(struct vcpu *v, uint64_t vmcb_pa, uint64_t host_pa);
 static uint64_t iopm_pa, msrpm_pa;
 /* Read once (svm_cpu_on): a CPUID on every exit would add to its cost. */
 static bool nrips, vmcb_clean, flush_by_asid;
+static uint32_t clean_after_exit; /* CLEAN_USED with the feature, else 0 */
 /* Per CPU: its ASIDs (svm_asid.h) and the VMCB that last ran there. */
 static struct asid_cpu asids[MAX_CPUS];
 static uint64_t last_vmcb[MAX_CPUS];
@@ -101,6 +104,7 @@ bool svm_cpu_on(unsigned cpu)
 
 		nrips = r.edx & CPUID_NRIPS;
 		vmcb_clean = r.edx & CPUID_VMCB_CLEAN;
+		clean_after_exit = vmcb_clean ? CLEAN_USED : 0;
 		flush_by_asid = r.edx & CPUID_FLUSH_BY_ASID;
 		asid_cpu_init(&asids[cpu], r.ebx);
 	}
@@ -127,8 +131,11 @@ int svm_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 	if (!iopm_pa || !msrpm_pa || !(pa = page_filled(0, 0)))
 		return -1;
 	c = phys_to_virt(pa);
-	c->intercepts1 = INTERCEPT1_NMI | INTERCEPT1_CPUID | INTERCEPT1_HLT | INTERCEPT1_IOIO |
-			 INTERCEPT1_MSR | INTERCEPT1_SHUTDOWN;
+	c->intercepts1 = INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_CPUID | INTERCEPT1_HLT |
+			 INTERCEPT1_IOIO | INTERCEPT1_MSR | INTERCEPT1_SHUTDOWN;
+	/* The guest's IF masks only virtual interrupts; host interrupts exit
+	 * (the scheduler's timer and kicks). */
+	c->vintr = VINTR_MASKING;
 	c->intercepts2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_XSETBV;
 	/* As on VMX: #DB/#AC cannot loop unseen (CVE-2015-8104/5307); #MC is
 	 * the host's. */
@@ -187,13 +194,13 @@ static void decode(const struct vmcb *c, struct vm_exit *e)
 
 	e->code = code;
 	e->rip = c->rip;
-	e->insn_len = 0;
-	if ((uint32_t)code == SVM_EXIT_INVALID) {
-		e->kind = VMEXIT_ENTRY_FAILED;
-		e->detail = "VMRUN refused the VMCB (VMEXIT_INVALID)";
-		return;
-	}
 	switch (code) {
+	case SVM_EXIT_INTR:
+		e->kind = VMEXIT_INTR;
+		return;
+	case SVM_EXIT_VINTR:
+		e->kind = VMEXIT_IRQ_WINDOW;
+		return;
 	case SVM_EXIT_NMI:
 		e->kind = VMEXIT_NMI; /* taken by the host at STGI */
 		return;
@@ -231,6 +238,11 @@ static void decode(const struct vmcb *c, struct vm_exit *e)
 						.read = !(i1 & (NPF_WRITE | NPF_FETCH)) };
 		return;
 	default:
+		if ((uint32_t)code == SVM_EXIT_INVALID) {
+			e->kind = VMEXIT_ENTRY_FAILED;
+			e->detail = "VMRUN refused the VMCB (VMEXIT_INVALID)";
+			return;
+		}
 		if (code >= SVM_EXIT_EXCEPTION_BASE && code < SVM_EXIT_EXCEPTION_BASE + 32) {
 			unsigned vec = (unsigned)(code - SVM_EXIT_EXCEPTION_BASE);
 
@@ -251,6 +263,23 @@ static void decode(const struct vmcb *c, struct vm_exit *e)
 	}
 }
 
+static __attribute__((noinline)) void before_entry_slow(struct vcpu *v)
+{
+	if (vintr_due(v))
+		vintr_prepare(v);
+	vintr_host_timer(v);
+}
+
+/* Before each entry: interrupts core/ wants delivered, and the host timer
+ * at the vCPU's deadline (its interrupt exits the guest). The common case
+ * on the exit path is a few loads and one branch; a host timer left armed
+ * from before costs at most one early exit. */
+static inline __attribute__((always_inline)) void before_entry(struct vcpu *v)
+{
+	if (v->entry_work)
+		before_entry_slow(v);
+}
+
 /* Called by svm_enter (svm_entry.asm) after every #VMEXIT, with the
  * guest's registers saved in v and GIF set: nonzero to run it again. */
 int svm_exit_handler(struct vcpu *v);
@@ -266,15 +295,24 @@ int svm_exit_handler(struct vcpu *v)
 	/* Nothing cached changed since this VMRUN; a handler that changes a
 	 * group clears its bit (svm_vcpu_set_efer). Never set without the
 	 * feature: a CPU without it may treat the bits as reserved. */
-	c->clean = vmcb_clean ? CLEAN_USED : 0;
-	v->launched = true;
-	v->exits++;
+	c->clean = clean_after_exit;
 	decode(c, &e);
+	/* An event the exit interrupted during its delivery is delivered
+	 * again (EXITINTINFO has EVENTINJ's format, APM Vol. 2 15.7.2). */
+	if (e.kind >= VMEXIT_EXCEPTION && (c->exitintinfo & EVENTINJ_VALID))
+		c->eventinj = c->exitintinfo;
 	a = exit_handle(v, &e);
-	if (a == EXIT_SKIP)
+	if (a & EXIT_ACTION_SKIP) {
 		c->rip = e.rip + e.insn_len;
+		c->interrupt_shadow = 0; /* it ended with the instruction (STI;HLT) */
+	}
+	if (a & EXIT_ACTION_LEAVE) {
+		c->rax = v->regs.rax;
+		return 0;
+	}
+	before_entry(v);
 	c->rax = v->regs.rax;
-	return a != EXIT_LEAVE;
+	return 1;
 }
 
 void svm_vcpu_free(struct vcpu *v)
@@ -306,7 +344,10 @@ void svm_vcpu_run(struct vcpu *v)
 	if (last_vmcb[cpu] != v->arch_page || changed)
 		c->clean = 0;
 	last_vmcb[cpu] = v->arch_page;
+	before_entry_slow(v); /* also stops a host timer left from before */
+	c->rax = v->regs.rax;
 	svm_enter(v, v->arch_page, host_vmsave_pa[cpu]);
+	v->launched = true;
 }
 
 void svm_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -347,4 +388,40 @@ void svm_vcpu_set_efer(struct vcpu *v, uint64_t efer)
 
 	c->efer = efer | EFER_SVME; /* VMRUN requires it */
 	c->clean &= ~CLEAN_CRX;
+}
+
+void svm_vcpu_put(struct vcpu *v)
+{
+	(void)v; /* a VMCB may run on any CPU next: the ASID and clean bits follow */
+}
+
+bool svm_vcpu_interruptible(struct vcpu *v)
+{
+	const struct vmcb *c = phys_to_virt(v->arch_page);
+
+	return (c->rflags & RFLAGS_IF) && !(c->interrupt_shadow & 1) &&
+	       !(c->eventinj & EVENTINJ_VALID);
+}
+
+void svm_vcpu_inject_irq(struct vcpu *v, uint8_t vector)
+{
+	struct vmcb *c = phys_to_virt(v->arch_page);
+
+	c->eventinj = EVENTINJ_VALID | vector; /* type 0: external interrupt */
+}
+
+/* A virtual interrupt request (V_IRQ) with the VINTR intercept: the CPU
+ * exits as soon as the guest could take it; it is never delivered itself. */
+void svm_vcpu_irq_window(struct vcpu *v, bool on)
+{
+	struct vmcb *c = phys_to_virt(v->arch_page);
+
+	if (on) {
+		c->vintr |= VINTR_V_IRQ | VINTR_PRIO_MAX | VINTR_IGN_TPR;
+		c->intercepts1 |= INTERCEPT1_VINTR;
+	} else {
+		c->vintr &= ~(VINTR_V_IRQ | VINTR_PRIO_MAX | VINTR_IGN_TPR);
+		c->intercepts1 &= ~INTERCEPT1_VINTR;
+	}
+	c->clean &= ~(CLEAN_INTERCEPTS | CLEAN_TPR);
 }

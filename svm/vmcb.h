@@ -80,7 +80,9 @@ _Static_assert(offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT");
 _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 
 /* Intercept bits (APM Vol. 2 B.1, table B-1) */
+#define INTERCEPT1_INTR      (1u << 0)
 #define INTERCEPT1_NMI       (1u << 1)
+#define INTERCEPT1_VINTR     (1u << 4)
 #define INTERCEPT1_CPUID     (1u << 18)
 #define INTERCEPT1_HLT       (1u << 24)
 #define INTERCEPT1_IOIO      (1u << 27)
@@ -97,6 +99,8 @@ enum svm_exit {
 	SVM_EXIT_CPUID = 0x72,
 	SVM_EXIT_HLT = 0x78,
 	SVM_EXIT_IOIO = 0x7b,
+	SVM_EXIT_INTR = 0x60,
+	SVM_EXIT_VINTR = 0x64,
 	SVM_EXIT_MSR = 0x7c,
 	SVM_EXIT_SHUTDOWN = 0x7f,
 	SVM_EXIT_VMMCALL = 0x81,
@@ -122,6 +126,11 @@ enum svm_exit {
 #define CLEAN_LBR        (1u << 10)
 #define CLEAN_USED       0x7ffu    /* the groups above; AVIC (11) unused */
 #define EVENTINJ_VALID  (1ull << 31)
+/* VMCB 0x60, the virtual interrupt controls (APM Vol. 2 15.21) */
+#define VINTR_V_IRQ      (1ull << 8)
+#define VINTR_PRIO_MAX   (0xfull << 16)
+#define VINTR_IGN_TPR    (1ull << 20)
+#define VINTR_MASKING    (1ull << 24)
 #define EVENTINJ_EXCEPTION (3ull << 8)
 #define EVENTINJ_EV     (1ull << 11)
 

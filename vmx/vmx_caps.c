@@ -7,12 +7,14 @@
 #include "mm/slat.h"
 
 static bool ept_1g, vpid;
+static int ptimer_rate = -1; /* TSC bits per preemption-timer tick; -1: none */
 
 #define CPUID1_ECX_VMX            (1u << 5)
 #define MSR_VMX_PINBASED          0x481
 #define MSR_VMX_PROCBASED         0x482
 #define MSR_VMX_PROCBASED2        0x48b
 #define MSR_VMX_EPT_VPID_CAP      0x48c
+#define MSR_VMX_MISC              0x485
 
 /* Every CPU enters VMX operation as it comes up (BSP in virt_init, APs
  * before they report online). */
@@ -48,6 +50,8 @@ static enum virt_status vmx_probe(void)
 	st = vmx_assess(&m, &f);
 	ept_1g = f.ept_1g;
 	vpid = f.vpid;
+	if (f.preemption_timer)
+		ptimer_rate = (int)(read_or_zero(MSR_VMX_MISC) & 0x1f);
 	if (st == VIRT_FW_DISABLED) {
 		log_warn("virt: VMX is disabled by the firmware (IA32_FEATURE_CONTROL locked with "
 			 "VMX off): enable \"Intel Virtualization Technology (VT-x)\" in the "
@@ -62,6 +66,11 @@ static enum virt_status vmx_probe(void)
 		log_warn("virt: vmx: this CPU lacks %s, which the hypervisor requires",
 			 !f.ept ? "EPT" : "unrestricted guest");
 	return st;
+}
+
+int vmx_ptimer_rate(void)
+{
+	return ptimer_rate;
 }
 
 bool vmx_has_vpid(void)
@@ -82,6 +91,10 @@ const struct virt_ops vmx_ops = {
 	.slat_max_level = vmx_slat_max_level,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_free = vmx_vcpu_free,
+	.vcpu_put = vmx_vcpu_put,
+	.vcpu_interruptible = vmx_vcpu_interruptible,
+	.vcpu_inject_irq = vmx_vcpu_inject_irq,
+	.vcpu_irq_window = vmx_vcpu_irq_window,
 	.vcpu_run = vmx_vcpu_run,
 	.vcpu_inject = vmx_vcpu_inject,
 	.vcpu_cpl = vmx_vcpu_cpl,

@@ -40,6 +40,9 @@ struct vm_exit;
 /* VPID offered (after probe). Without it every VM entry and exit flushes
  * the guest's linear translations itself (tag 0), and none is flushed here. */
 bool vmx_has_vpid(void);
+/* The VMX preemption timer counts down once per 2^rate TSC ticks (IA32_VMX_MISC
+ * bits 4:0); -1 when the CPU has no preemption timer. */
+int vmx_ptimer_rate(void);
 
 /* vmx/vmx_cpu.c: drops this CPU's translations tagged with vpid (single
  * context where the CPU offers it, else all contexts); false if it failed. */
@@ -54,6 +57,10 @@ uint64_t vmx_msr_bitmap_pa(void);
 /* vmx/vmx_vcpu.c: the vCPU half of vmx_ops (core/virt.h documents them). */
 int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root, uint16_t tag);
 void vmx_vcpu_free(struct vcpu *v);
+void vmx_vcpu_put(struct vcpu *v);
+bool vmx_vcpu_interruptible(struct vcpu *v);
+void vmx_vcpu_inject_irq(struct vcpu *v, uint8_t vector);
+void vmx_vcpu_irq_window(struct vcpu *v, bool on);
 void vmx_vcpu_run(struct vcpu *v);
 void vmx_vcpu_inject(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 unsigned vmx_vcpu_cpl(struct vcpu *v);

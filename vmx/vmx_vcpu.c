@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "core/exits.h"
+#include "core/vintr.h"
 #include "core/log.h"
 #include "core/partition.h"
 #include "core/string.h"
@@ -34,6 +35,7 @@
 #define CR4_VMXE                (1ul << 13)
 #define DR7_RESET               0x400ul
 #define INTR_INFO_VECTOR(x)     ((x) & 0xff)
+#define RFLAGS_IF               (1ull << 9)
 #define INTR_INFO_TYPE(x)       (((x) >> 8) & 7)
 #define INTR_TYPE_NMI           2
 #define VEC_DB                  1
@@ -91,8 +93,10 @@ static bool write_controls(uint64_t slat_root, uint16_t vpid, bool long_mode, ui
 {
 	uint32_t missing[5] = { 0 };
 	const struct field_value fv[] = {
-		{ VMCS_PIN_CTLS, adjust(PIN_NMI_EXITING, MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED,
-					&missing[0]) },
+		/* Host interrupts (the scheduler's timer and kicks) and NMIs exit;
+		 * the preemption timer is switched on per entry (arm_timer). */
+		{ VMCS_PIN_CTLS, adjust(PIN_EXT_INT_EXITING | PIN_NMI_EXITING, MSR_VMX_PINBASED,
+					MSR_VMX_TRUE_PINBASED, &missing[0]) },
 		{ VMCS_PROC_CTLS,
 		  adjust(PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
 			 MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED, &missing[1]) },
@@ -230,6 +234,19 @@ static inline uint64_t rd(uint32_t field)
 fail:
 	vmread_failed(field);
 	return 0;
+}
+
+/* VMWRITE on the exit path: the failure checked by one JBE. */
+static inline bool wr(uint32_t field, uint64_t val)
+{
+	__asm__ goto("vmwrite %[v], %[f]\n\tjbe %l[fail]"
+		     :
+		     : [f] "r"((uint64_t)field), [v] "r"(val)
+		     : "cc"
+		     : fail);
+	return true;
+fail:
+	return false;
 }
 
 /* MOV to CR0/CR4 of a bit the host owns (CR0.NE, CR4.VMXE): the guest gets
@@ -373,6 +390,9 @@ static void decode(struct vm_exit *e)
 		e->exception.error = e->exception.has_error ? (uint32_t)rd(VMCS_EXIT_INTR_ERROR) : 0;
 		return;
 	}
+	case VMX_EXIT_EXT_INT: e->kind = VMEXIT_INTR; return;
+	case VMX_EXIT_INTR_WINDOW: e->kind = VMEXIT_IRQ_WINDOW; return;
+	case VMX_EXIT_PREEMPT_TIMER: e->kind = VMEXIT_PREEMPT; return;
 	case VMX_EXIT_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; return;
 	case VMX_EXIT_CPUID: e->kind = VMEXIT_CPUID; return;
 	case VMX_EXIT_RDMSR: e->kind = VMEXIT_RDMSR; return;
@@ -403,6 +423,69 @@ static void decode(struct vm_exit *e)
 	}
 }
 
+/* An event the exit interrupted while the CPU delivered it to the guest
+ * (IDT-vectoring information, SDM Vol. 3C 28.2.4) is delivered again at the
+ * next entry, or the guest would lose it (an interrupt, an exception). */
+static void reinject(void)
+{
+	uint64_t info = rd(VMCS_IDT_VECTORING_INFO);
+	uint32_t type;
+
+	if (!(info & ENTRY_INTR_VALID))
+		return;
+	type = (uint32_t)(info >> 8) & 7;
+	if (vmwrite(VMCS_ENTRY_INTR_INFO, info & ~(1ull << 12)) != VMX_OK ||
+	    ((info & INTR_INFO_HAS_ERROR) &&
+	     vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, rd(VMCS_IDT_VECTORING_ERROR)) != VMX_OK) ||
+	    /* software interrupts and exceptions need their length */
+	    ((type == 4 || type == 5 || type == 6) &&
+	     vmwrite(VMCS_ENTRY_INSTR_LEN, rd(VMCS_EXIT_INSTR_LEN)) != VMX_OK))
+		log_err("vmx: VMWRITE of an event to deliver again failed");
+}
+
+/* The preemption timer at vcpu_deadline(v), or off; without a preemption
+ * timer, this CPU's APIC timer (its interrupt exits). */
+static __attribute__((noinline)) void arm_timer(struct vcpu *v)
+{
+	uint64_t d = vcpu_deadline(v), now, ticks;
+	int rate = vmx_ptimer_rate();
+
+	if (rate < 0) {
+		vintr_host_timer(v);
+		return;
+	}
+	if (d == UINT64_MAX) {
+		if (v->guest_timer_on &&
+		    vmwrite(VMCS_PIN_CTLS, rd(VMCS_PIN_CTLS) & ~PIN_PREEMPT_TIMER) == VMX_OK)
+			v->guest_timer_on = false;
+		return;
+	}
+	now = rdtsc();
+	ticks = d > now ? (d - now) >> rate : 0;
+	if (vmwrite(VMCS_PREEMPTION_TIMER, ticks > 0xffffffffu ? 0xffffffffu : ticks) != VMX_OK)
+		log_err("vmx: VMWRITE of the preemption timer failed");
+	if (!v->guest_timer_on &&
+	    vmwrite(VMCS_PIN_CTLS, rd(VMCS_PIN_CTLS) | PIN_PREEMPT_TIMER) == VMX_OK)
+		v->guest_timer_on = true;
+}
+
+static __attribute__((noinline)) void before_entry_slow(struct vcpu *v)
+{
+	if (vintr_due(v))
+		vintr_prepare(v);
+	if (v->timer_at || v->lapic_at != UINT64_MAX || v->guest_timer_on)
+		arm_timer(v);
+}
+
+/* Before each entry: interrupts core/ wants delivered, and the timer. On
+ * the exit path of every exit, so the common case (nothing pending, no
+ * timer) is a few loads and one branch. */
+static inline __attribute__((always_inline)) void before_entry(struct vcpu *v)
+{
+	if (v->entry_work)
+		before_entry_slow(v);
+}
+
 /* Called by vmx_exit (vmx_entry.asm) on every exit, with the guest's
  * registers saved in v: nonzero to enter the guest again at once. */
 int vmx_exit_handler(struct vcpu *v);
@@ -411,23 +494,35 @@ int vmx_exit_handler(struct vcpu *v)
 	struct vm_exit e;
 	enum exit_action a;
 
-	v->launched = true;
-	v->exits++;
 	decode(&e);
-	if (e.code == VMX_EXIT_CR_ACCESS && e.kind != VMEXIT_ENTRY_FAILED &&
-	    emulate_cr_write(v, rd(VMCS_EXIT_QUALIFICATION)))
-		a = EXIT_SKIP;
-	else
+	if (e.kind >= VMEXIT_EXCEPTION) {
+		/* Only these exits can interrupt the delivery of an event. */
+		reinject();
+		if (e.code == VMX_EXIT_CR_ACCESS && e.kind != VMEXIT_ENTRY_FAILED &&
+		    emulate_cr_write(v, rd(VMCS_EXIT_QUALIFICATION)))
+			a = EXIT_SKIP;
+		else
+			a = exit_handle(v, &e);
+	} else {
 		a = exit_handle(v, &e);
-	if (a == EXIT_SKIP) {
+	}
+	if (a & EXIT_ACTION_SKIP) {
 		/* VM-exit instruction length: SDM Vol. 3C 28.2.5. */
-		if (vmwrite(VMCS_GUEST_RIP, e.rip + rd(VMCS_EXIT_INSTR_LEN)) != VMX_OK) {
+		if (!wr(VMCS_GUEST_RIP, e.rip + rd(VMCS_EXIT_INSTR_LEN))) {
 			partition_stop(v->part, "vmx: VMWRITE of the guest RIP failed (%s)",
 				       vmx_insn_error_name(vmx_insn_error()));
 			return 0;
 		}
+		/* HLT completed: the interrupt shadow of an STI before it is
+		 * over, or no interrupt could be injected to wake it. */
+		if (e.kind == VMEXIT_HLT && (rd(VMCS_GUEST_INTERRUPTIBILITY) & 3) &&
+		    vmwrite(VMCS_GUEST_INTERRUPTIBILITY, rd(VMCS_GUEST_INTERRUPTIBILITY) & ~3ull) != VMX_OK)
+			log_err("vmx: VMWRITE of the interruptibility state failed");
 	}
-	return a != EXIT_LEAVE;
+	if (a & EXIT_ACTION_LEAVE)
+		return 0;
+	before_entry(v);
+	return 1;
 }
 
 void vmx_vcpu_free(struct vcpu *v)
@@ -477,7 +572,12 @@ void vmx_vcpu_run(struct vcpu *v)
 		}
 		current_vmcs[cpu] = v->arch_page;
 	}
+	before_entry(v);
 	r = vmx_enter(v, v->launched);
+	/* vmx_enter returns 0 only after exits, and there are exits only
+	 * after a successful VMLAUNCH: from here on, VMRESUME. */
+	if (!r)
+		v->launched = true;
 	if (r) {
 		struct vm_exit e = { .kind = VMEXIT_ENTRY_FAILED,
 				     .detail = r == 2 ? vmx_insn_error_name(vmx_insn_error()) :
@@ -532,4 +632,42 @@ void vmx_vcpu_set_efer(struct vcpu *v, uint64_t efer)
 	if (vmwrite(VMCS_GUEST_EFER, efer) != VMX_OK)
 		partition_stop(v->part, "vmx: VMWRITE of the guest EFER failed (%s)",
 			       vmx_insn_error_name(vmx_insn_error()));
+}
+
+void vmx_vcpu_put(struct vcpu *v)
+{
+	unsigned cpu = this_cpu()->cpu_id;
+
+	/* A VMCS may be active on one CPU only: VMCLEAR here before another
+	 * CPU loads it (SDM Vol. 3C 25.11.1); its next entry is a VMLAUNCH. */
+	if (vmclear(v->arch_page) != VMX_OK) {
+		partition_stop(v->part, "vmx: VMCLEAR failed (%s)",
+			       vmx_insn_error_name(vmx_insn_error()));
+		return;
+	}
+	if (current_vmcs[cpu] == v->arch_page)
+		current_vmcs[cpu] = 0;
+	v->launched = false;
+}
+
+bool vmx_vcpu_interruptible(struct vcpu *v)
+{
+	(void)v;
+	return (rd(VMCS_GUEST_RFLAGS) & RFLAGS_IF) && !(rd(VMCS_GUEST_INTERRUPTIBILITY) & 3) &&
+	       !(rd(VMCS_ENTRY_INTR_INFO) & ENTRY_INTR_VALID);
+}
+
+void vmx_vcpu_inject_irq(struct vcpu *v, uint8_t vector)
+{
+	/* Type 0: external interrupt (SDM Vol. 3C 25.8.3). */
+	if (vmwrite(VMCS_ENTRY_INTR_INFO, ENTRY_INTR_VALID | vector) != VMX_OK)
+		partition_stop(v->part, "vmx: VMWRITE of an interrupt to inject failed");
+}
+
+void vmx_vcpu_irq_window(struct vcpu *v, bool on)
+{
+	uint64_t c = rd(VMCS_PROC_CTLS);
+
+	if (vmwrite(VMCS_PROC_CTLS, on ? c | PROC_INTR_WINDOW : c & ~PROC_INTR_WINDOW) != VMX_OK)
+		partition_stop(v->part, "vmx: VMWRITE of interrupt-window exiting failed");
 }

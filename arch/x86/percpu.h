@@ -47,6 +47,7 @@ struct percpu {
 	volatile bool online;
 	bool virt_ready;       /* the virtualization backend accepted this CPU */
 	volatile bool awake;   /* left the wait for the run phase (core/run.c) */
+	uint64_t timer_at;     /* TSC the local APIC timer is armed for; 0: off */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 	struct tss tss __attribute__((aligned(16)));
 	uint64_t ist_top[IST_COUNT];

@@ -44,3 +44,33 @@ void scrub_guest_visible_state(void)
 			 "mov %1, %%dr6\n\t"
 			 "mov %0, %%cr2" ::"r"(zero), "r"(dr6) : "memory");
 }
+
+void guest_extra_save(struct guest_extra *g)
+{
+	__asm__ volatile("fxsave64 %0" : "=m"(g->fx));
+	__asm__ volatile("mov %%dr0, %0\n\t"
+			 "mov %%dr1, %1\n\t"
+			 "mov %%dr2, %2\n\t"
+			 "mov %%dr3, %3\n\t"
+			 "mov %%dr6, %4\n\t"
+			 "mov %%cr2, %5"
+			 : "=r"(g->dr[0]), "=r"(g->dr[1]), "=r"(g->dr[2]), "=r"(g->dr[3]),
+			   "=r"(g->dr6), "=r"(g->cr2));
+	g->valid = true;
+}
+
+void guest_extra_load(const struct guest_extra *g)
+{
+	if (!g->valid) {
+		scrub_guest_visible_state();
+		return;
+	}
+	__asm__ volatile("fxrstor64 %0" ::"m"(g->fx) : "memory");
+	__asm__ volatile("mov %0, %%dr0\n\t"
+			 "mov %1, %%dr1\n\t"
+			 "mov %2, %%dr2\n\t"
+			 "mov %3, %%dr3\n\t"
+			 "mov %4, %%dr6\n\t"
+			 "mov %5, %%cr2" ::"r"(g->dr[0]), "r"(g->dr[1]), "r"(g->dr[2]), "r"(g->dr[3]),
+			 "r"(g->dr6), "r"(g->cr2) : "memory");
+}

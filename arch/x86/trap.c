@@ -1,3 +1,4 @@
+#include "arch/x86/lapic.h"
 #include "arch/x86/trap.h"
 
 #include "arch/x86/cpu.h"
@@ -40,6 +41,12 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if (f->vector == VEC_SPURIOUS)
 		return;
+	if (f->vector == VEC_HV_TIMER || f->vector == VEC_HV_KICK) {
+		/* Only wake the CPU: the scheduler looks at the time and its
+		 * queues after the interrupt window (core/sched.c). */
+		lapic_eoi();
+		return;
+	}
 	if (f->vector < VEC_EXCEPTIONS) {
 		fixup = extable_find(f->rip);
 		if (fixup) {

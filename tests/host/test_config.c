@@ -244,7 +244,20 @@ static void test_layout_variants(void)
 	CHECK(run("[partition abcdefghijklmnopqrstuvwxyz01234]\nvcpus = 1\nmemory = 1M\n"
 		  "image = hello.elf\nformat = multiboot2\n") == 1, "31-character name");
 	CHECK(run("[hypervisor]\non_all_stopped = stay\n") == 0 && nmsgs == 0 &&
-	      cfg.on_all_stopped == HV_ALL_STOPPED_STAY, "explicit stay, no partitions");
+	      cfg.on_all_stopped == HV_ALL_STOPPED_STAY && cfg.slice_us == 10000,
+	      "explicit stay, no partitions, default slice");
+	CHECK(run("[hypervisor]\nslice_us = 2500\non_all_stopped = poweroff\n") == 0 && nmsgs == 0 &&
+	      cfg.slice_us == 2500 && cfg.on_all_stopped == HV_ALL_STOPPED_POWEROFF, "slice_us: %s", msgs);
+	CHECK(run("[partition w]\nvcpus = 1\nmemory = 1M\nimage = hello.elf\nformat = multiboot2\n"
+		  "weight = 7\n") == 1 && cfg.parts[0].weight == 7, "weight: %s", msgs);
+	{
+		char plan[512];
+
+		config_plan(&cfg, plan, sizeof(plan));
+		CHECK(strstr(plan, " weight=7"), "plan shows the weight: %s", plan);
+	}
+	CHECK(run("[partition w]\nvcpus = 1\nmemory = 1M\nimage = hello.elf\nformat = multiboot2\n") == 1 &&
+	      cfg.parts[0].weight == 1, "default weight 1");
 }
 
 #define BASE "[partition a]\ncpus = 0\nmemory = 64M\nimage = hello.elf\nformat = multiboot2\n"
@@ -275,6 +288,15 @@ static const struct {
 	{ "[hypervisor]\non_all_stopped = stay\non_all_stopped = stay\n",
 	  "config: line 3: duplicate key 'on_all_stopped' (first at line 2)" },
 	{ "[hypervisor] x\n", "config: line 1: unexpected text after ']'" },
+	{ "[hypervisor]\nslice_us = 99\n", "config: line 2: bad slice_us '99' (100 to 1000000 microseconds)" },
+	{ "[hypervisor]\nslice_us = 1000001\n",
+	  "config: line 2: bad slice_us '1000001' (100 to 1000000 microseconds)" },
+	{ "[hypervisor]\nslice_us = 100\nslice_us = 200\n",
+	  "config: line 3: duplicate key 'slice_us' (first at line 2)" },
+	{ BASE "weight = 2\n",
+	  "config: line 6: 'weight' given with 'cpus' (weights share the pool of 'vcpus' partitions)" },
+	{ "[partition a]\nvcpus = 1\nweight = 0\n", "config: line 3: bad weight '0' (1 to 100)" },
+	{ "[partition a]\nvcpus = 1\nweight = 101\n", "config: line 3: bad weight '101' (1 to 100)" },
 	/* syntax inside a partition */
 	{ BASE "colour = red\n", "config: line 6: unknown key 'colour'" },
 	{ BASE "Memory = 1M\n", "config: line 6: unknown key 'Memory'" },
