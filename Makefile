@@ -35,7 +35,9 @@ GUESTS := $(BUILD)/guests/flat.bin $(BUILD)/guests/mb1.elf $(BUILD)/guests/mb2.e
 	$(BUILD)/guests/oob.bin $(BUILD)/guests/triple.bin $(BUILD)/guests/cpuid.bin \
 	$(BUILD)/guests/hcall.bin $(BUILD)/guests/dexit.bin $(BUILD)/guests/dirty.bin \
 	$(BUILD)/guests/clean.bin $(BUILD)/guests/memtest.elf $(BUILD)/guests/realmode.bin \
-	$(BUILD)/guests/long.bin $(BUILD)/guests/restart.bin
+	$(BUILD)/guests/long.bin $(BUILD)/guests/restart.bin $(BUILD)/guests/count.bin \
+	$(BUILD)/guests/privacy.bin $(BUILD)/guests/idle.bin $(BUILD)/guests/spin.bin \
+	$(BUILD)/guests/smp.bin $(BUILD)/guests/timer.bin
 
 .PHONY: all deps run test test-unit unit-build pxe usb fuzz fuzz-build clean efi efi-esp
 all: $(BUILD)/hv.iso $(BUILD)/hv-high.elf $(GUESTS) $(BUILD)/efi/BOOTX64.EFI
@@ -85,7 +87,7 @@ $(BUILD)/hv-high.elf: $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -o $@ $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/entry-high.o
 
-$(BUILD)/guests/%.bin: tests/guests/%.asm tests/guests/puts.inc | $(BUILD)/.deps-build
+$(BUILD)/guests/%.bin: tests/guests/%.asm tests/guests/puts.inc tests/guests/guest64.inc | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) -f bin -Itests/guests/ -Werror -o $@ $<

@@ -182,11 +182,11 @@ static enum exit_action handle_hypercall(struct vcpu *v, const struct vm_exit *e
 	(void)e;
 	/* From the guest kernel only (ring 0), as KVM does: a guest's user
 	 * programs must not stop the partition. */
-	if (virt_active()->vcpu_cpl(v) != 0)
+	if (virt_active()->vcpu_cpl(v) != 0) {
 		v->regs.rax = (uint64_t)HC_EPERM;
-	else if (!hypercall(v))
-		return EXIT_LEAVE;
-	return EXIT_SKIP;
+		return EXIT_SKIP;
+	}
+	return hypercall(v);
 }
 
 static enum exit_action handle_nmi(struct vcpu *v, const struct vm_exit *e)
@@ -229,13 +229,29 @@ static enum exit_action handle_hlt(struct vcpu *v, const struct vm_exit *e)
 	return EXIT_SKIP_LEAVE;
 }
 
+/* The statistics say "preempt" for the ends of the scheduler's deadline
+ * (a slice, or another vCPU's timer due on this CPU) however the backend
+ * got them (VMX preemption timer, host APIC timer), and "intr" for the
+ * rest (host interrupts, the vCPU's own virtual timer). */
+static void count_as(struct vcpu *v, enum vm_exit_kind from, bool sched_deadline)
+{
+	enum vm_exit_kind to = sched_deadline ? VMEXIT_PREEMPT : VMEXIT_INTR;
+
+	if (to != from) {
+		v->exits[from]--;
+		v->exits[to]++;
+	}
+}
+
 /* The backend's timer or a host interrupt (a kick, the host timer): back
  * to the scheduler when the slice is over or something asked for it; else
  * on into the guest (a due virtual timer is injected before the entry). */
 static enum exit_action handle_preempt(struct vcpu *v, const struct vm_exit *e)
 {
-	(void)e;
-	return sched_should_leave(v, rdtsc()) ? EXIT_LEAVE : EXIT_RESUME;
+	uint64_t now = rdtsc();
+
+	count_as(v, e->kind, v->timer_at && now >= v->timer_at);
+	return sched_should_leave(v, now) ? EXIT_LEAVE : EXIT_RESUME;
 }
 
 static enum exit_action handle_intr(struct vcpu *v, const struct vm_exit *e)

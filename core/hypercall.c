@@ -15,8 +15,9 @@ static long long console_write(struct vcpu *v)
 	return HC_OK;
 }
 
-bool hypercall(struct vcpu *v)
+enum exit_action hypercall(struct vcpu *v)
 {
+	enum exit_action a = EXIT_SKIP;
 	long long r;
 
 	switch (v->regs.rax) {
@@ -24,15 +25,18 @@ bool hypercall(struct vcpu *v)
 		r = console_write(v);
 		break;
 	case HC_YIELD:
+		/* Back to the scheduler, still runnable: another vCPU waiting on
+		 * this CPU (one with less run time per weight) runs first. */
 		r = HC_OK;
+		a = EXIT_SKIP_LEAVE;
 		break;
 	case HC_EXIT:
 		partition_stop(v->part, "exited with code %lu", v->regs.rbx);
-		return false;
+		return EXIT_LEAVE;
 	default:
 		r = HC_ENOSYS;
 		break;
 	}
 	v->regs.rax = (uint64_t)r;
-	return true;
+	return a;
 }

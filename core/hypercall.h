@@ -9,7 +9,7 @@
 
 enum hypercall {
 	HC_CONSOLE_WRITE = 0, /* RBX = GPA of the text, RCX = length (<= HC_CONSOLE_MAX) */
-	HC_YIELD = 1,         /* give the CPU up (no-op until the scheduler) */
+	HC_YIELD = 1,         /* give the CPU up: others waiting on it run first */
 	HC_EXIT = 2,          /* stop this partition; RBX = exit code */
 };
 
@@ -19,7 +19,8 @@ enum hypercall {
 #define HC_EINVAL      (-2ll) /* bad argument (length, address outside its RAM) */
 #define HC_EPERM       (-3ll) /* called from outside the guest kernel (CPL > 0) */
 
-/* Runs the call in v's registers; false when v stopped (HC_EXIT). */
-bool hypercall(struct vcpu *v);
+/* Runs the call in v's registers; says how v goes on: EXIT_SKIP, or
+ * EXIT_SKIP_LEAVE (yield: back to the scheduler), or EXIT_LEAVE (HC_EXIT). */
+enum exit_action hypercall(struct vcpu *v);
 
 #endif
