@@ -10,7 +10,7 @@ tools/mkimage --timeout 0 --cmdline "on_idle=poweroff debug_bad_guest=badstate" 
 
 run_checks() { # run_checks NAME VIRT BADSTATE-REGEX [notriple]
 	local n=$1 all=12
-	expect_ready $n 2 256 $2
+	expect_ready $n ${RUN_CPUS:-2} 256 $2
 	expect_log $n "^partition cpuid: running on cpu 1$"
 	expect_log $n "^\[cpuid\] cpuid: PASS: VMX hidden, hypervisor bit set, signature hvmicrohyper$"
 	expect_log $n "^\[cpuid\] cpuid: 1000 round trips took [0-9]+ TSC ticks, [0-9]+ each$"
@@ -91,6 +91,9 @@ expect_log gig-ivybridge "^\[gig\] flat: hello$"
 # VMEXIT_INVALID: either way it stops alone.
 boot run-svm-qemu qemu "$TEST_OUT/run.iso" --cpus 2 --timeout 300
 run_checks run-svm-qemu svm "(VM entry failed: VMRUN refused the VMCB \(VMEXIT_INVALID\)|triple fault at rip 0x100000)"
+# and on 4 CPUs (the floating partitions spread over CPUs 0, 2 and 3)
+boot run-svm-qemu4 qemu "$TEST_OUT/run.iso" --cpus 4 --timeout 300
+RUN_CPUS=4 run_checks run-svm-qemu4 svm "(VM entry failed: VMRUN refused the VMCB \(VMEXIT_INVALID\)|triple fault at rip 0x100000)"
 
 # The same set on Bochs' AMD model (ryzen: nRIP save, flush by ASID), except
 # the triple-faulting guest: Bochs itself panics on a guest shutdown with the
