@@ -1,22 +1,11 @@
 /* Multiboot2 information parser (Multiboot2 specification 1.0, section 3.6). */
 #include "boot/boot_info.h"
+#include "boot/mb2_spec.h"
 
 #include <stddef.h>
 
 #include "boot/mmap_norm.h"
 #include "core/fmt.h"
-
-enum mb2_tag_type {
-	MB2_TAG_END = 0,
-	MB2_TAG_CMDLINE = 1,
-	MB2_TAG_LOADER = 2,
-	MB2_TAG_MODULE = 3,
-	MB2_TAG_MMAP = 6,
-	MB2_TAG_ACPI_OLD = 14,
-	MB2_TAG_ACPI_NEW = 15,
-	MB2_TAG_EFI_MMAP = 17,
-	MB2_TAG_EFI_BS = 18,
-};
 
 struct mb2_tag {
 	uint32_t type;
@@ -175,23 +164,23 @@ static const char *parse_tag(const struct mb2_tag *t, uint64_t off, struct boot_
 	uint32_t blen = t->size - sizeof(*t);
 
 	switch (t->type) {
-	case MB2_TAG_CMDLINE:
+	case MB2I_CMDLINE:
 		copy_str(bi->cmdline, sizeof(bi->cmdline), (const char *)body, blen);
 		return NULL;
-	case MB2_TAG_LOADER:
+	case MB2I_LOADER_NAME:
 		copy_str(bi->loader, sizeof(bi->loader), (const char *)body, blen);
 		return NULL;
-	case MB2_TAG_MODULE:
+	case MB2I_MODULE:
 		return parse_module(t, off, bi);
-	case MB2_TAG_MMAP:
+	case MB2I_MMAP:
 		return *efi_seen ? NULL : parse_mmap(t, off, nraw);
-	case MB2_TAG_EFI_MMAP:
+	case MB2I_EFI_MMAP:
 		*efi_seen = true;
 		*nraw = 0;
 		return parse_efi_mmap(t, off, nraw);
-	case MB2_TAG_ACPI_OLD:
-	case MB2_TAG_ACPI_NEW: {
-		unsigned len = t->type == MB2_TAG_ACPI_NEW ? RSDP_V2_LEN : RSDP_V1_LEN;
+	case MB2I_ACPI_OLD:
+	case MB2I_ACPI_NEW: {
+		unsigned len = t->type == MB2I_ACPI_NEW ? RSDP_V2_LEN : RSDP_V1_LEN;
 
 		if (blen < len)
 			return fail("ACPI RSDP tag too short", off);
@@ -202,7 +191,7 @@ static const char *parse_tag(const struct mb2_tag *t, uint64_t off, struct boot_
 		}
 		return NULL;
 	}
-	case MB2_TAG_EFI_BS:
+	case MB2I_EFI_BS:
 		return fail("EFI boot services were not exited (unsupported entry)", off);
 	default:
 		return NULL; /* tags we do not need */
@@ -239,7 +228,7 @@ const char *mb2_parse(uint32_t magic, const void *info, uint64_t info_pa, struct
 			return fail("tag size smaller than its 8-byte header", off);
 		if (t->size > total - off)
 			return fail("tag size runs past the end", off);
-		if (t->type == MB2_TAG_END) {
+		if (t->type == MB2I_END) {
 			end_seen = true;
 			break;
 		}

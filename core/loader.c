@@ -3,6 +3,7 @@
  * segments and guest-memory writes are in loader_elf.c, boot information in
  * loader_mb.c. */
 #include "core/loader.h"
+#include "boot/mb2_spec.h"
 
 #include <stdarg.h>
 
@@ -28,20 +29,6 @@
 #define MB2_TAG_OPTIONAL    1u   /* header tag flags bit 0 */
 #define MB2_LOAD_FROM_START 0xffffffffu
 #define MB2_CONSOLE_REQUIRED 1u
-
-enum mb2_header_tag {
-	MB2H_END = 0,
-	MB2H_INFO_REQUEST = 1,
-	MB2H_ADDRESS = 2,
-	MB2H_ENTRY = 3,
-	MB2H_CONSOLE = 4,
-	MB2H_FRAMEBUFFER = 5,
-	MB2H_MODULE_ALIGN = 6,
-	MB2H_EFI_BS = 7,
-	MB2H_ENTRY_EFI32 = 8,
-	MB2H_ENTRY_EFI64 = 9,
-	MB2H_RELOCATABLE = 10,
-};
 
 /* The address fields shared by the Multiboot1 a.out kludge and the
  * Multiboot2 address tag (+ its entry address tag). */

@@ -6,6 +6,7 @@
  * itself then clobbers neither. Everything is written through loader_write
  * into a range that was zeroed first, so padding is always 0. */
 #include "core/loader.h"
+#include "boot/mb2_spec.h"
 
 #define KIB          1024ull
 #define LOW_MEM_TOP  (640 * KIB) /* the PC's conventional memory */
@@ -32,15 +33,6 @@ enum mb1_info_field {
 #define MB1_MOD_SIZE     16 /* mod_start, mod_end, string, reserved */
 #define MB1_MMAP_SIZE    24 /* size (=20, excluding itself), base, length, type */
 
-/* Multiboot2 1.0 3.6. */
-enum mb2_info_tag {
-	MB2I_END = 0,
-	MB2I_CMDLINE = 1,
-	MB2I_LOADER_NAME = 2,
-	MB2I_MODULE = 3,
-	MB2I_MEMINFO = 4,
-	MB2I_MMAP = 6,
-};
 #define MB2_INFO_HEADER  8  /* total_size, reserved */
 #define MB2_TAG_HEADER   8  /* type, size */
 #define MB2_MODULE_HDR   16 /* + mod_start, mod_end */

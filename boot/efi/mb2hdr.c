@@ -2,26 +2,13 @@
  * what it asks of the loader. Required tags this loader cannot honour are
  * refused, as GRUB does; optional ones are ignored. */
 #include "boot/efi/hvloader.h"
+#include "boot/mb2_spec.h"
 
 #define MB2_HEADER_MAGIC  0xE85250D6u
 #define MB2_SEARCH_BYTES  32768
 #define MB2_HEADER_LEN    16
 #define MB2_ARCH_I386     0
 #define MB2_TAG_OPTIONAL  1u /* header tag flags bit 0 */
-
-enum mb2_header_tag {
-	MB2H_END = 0,
-	MB2H_INFO_REQUEST = 1,
-	MB2H_ADDRESS = 2,
-	MB2H_ENTRY = 3,
-	MB2H_CONSOLE = 4,
-	MB2H_FRAMEBUFFER = 5,
-	MB2H_MODULE_ALIGN = 6,
-	MB2H_EFI_BS = 7,
-	MB2H_ENTRY_EFI32 = 8,
-	MB2H_ENTRY_EFI64 = 9,
-	MB2H_RELOCATABLE = 10,
-};
 
 static UINT32 rd32(const UINT8 *p)
 {

@@ -6,6 +6,7 @@
  * services are gone (mbi_finish). One block: the fixed tags, then room for
  * the largest memory map GetMemoryMap may write straight into tag 17. */
 #include "boot/efi/hvloader.h"
+#include "boot/mb2_spec.h"
 
 #define LOADER_NAME "hvloader (GNU-EFI)"
 #define ACPI_RSDP_V1_LEN 20
@@ -14,20 +15,6 @@
 #define MMAP_ENTRY       24  /* base, length, type, reserved */
 #define LOW_MEM_TOP      0xa0000ull  /* 640 KiB */
 #define HIGH_MEM         0x100000ull /* 1 MiB */
-
-enum mb2_info_tag {
-	MB2I_END = 0,
-	MB2I_CMDLINE = 1,
-	MB2I_LOADER_NAME = 2,
-	MB2I_MODULE = 3,
-	MB2I_MEMINFO = 4,
-	MB2I_MMAP = 6,
-	MB2I_EFI64 = 12,
-	MB2I_ACPI_OLD = 14,
-	MB2I_ACPI_NEW = 15,
-	MB2I_EFI_MMAP = 17,
-	MB2I_LOAD_BASE = 21,
-};
 
 /* Multiboot memory map types. */
 enum mb2_mem { MB2_MEM_AVAILABLE = 1, MB2_MEM_RESERVED = 2, MB2_MEM_ACPI = 3, MB2_MEM_NVS = 4,
