@@ -13,12 +13,24 @@
 #include "core/virt.h"
 #include "vdev/vdev.h"
 
-#define CPUID_FEAT_VMX   (1u << 5)
 #define CPUID_FEAT_HV    (1u << 31) /* "hypervisor present" */
 #define CPUID_HV_LEAF    0x40000000u
 #define CPUID_EXT_FEATURES 0x80000001u
 #define CPUID_EXT_SVM    (1u << 2)
 #define CPUID_FEAT_X2APIC (1u << 21)
+/* CPUID.1:ECX MONITOR (3), VMX (5), SMX (6), PDCM (15), XSAVE (26),
+ * OSXSAVE (27), AVX (28), F16C (29, VEX-encoded), FMA (12, VEX) */
+#define CPUID1_ECX_HIDDEN ((1u << 3) | (1u << 5) | (1u << 6) | (1u << 12) | (1u << 15) | \
+			   (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29))
+/* CPUID.7.0: AVX2 (EBX 5), AVX-512 (EBX 16, 17, 21, 26-28, 30, 31; ECX 1,
+ * 6, 11, 12, 14; EDX 2, 3, 8, 23), AMX (EDX 22, 24, 25), VAES/VPCLMULQDQ
+ * (ECX 9, 10: VEX/EVEX) */
+#define CPUID7_EBX_HIDDEN ((1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | \
+			   (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31))
+#define CPUID7_ECX_HIDDEN ((1u << 1) | (1u << 6) | (1u << 9) | (1u << 10) | (1u << 11) | \
+			   (1u << 12) | (1u << 14))
+#define CPUID7_EDX_HIDDEN ((1u << 2) | (1u << 3) | (1u << 8) | (1u << 22) | (1u << 23) | \
+			   (1u << 24) | (1u << 25))
 #define CPUID_FEAT_TSC_DEADLINE (1u << 24)
 #define CPUID_HV_TIMING  0x40000010u
 #define RFLAGS_IF        (1ull << 9)
@@ -78,16 +90,38 @@ static enum exit_action handle_cpuid(struct vcpu *v, const struct vm_exit *e)
 
 	if ((leaf >> 16) != (CPUID_HV_LEAF >> 16)) {
 		r = cpuid(leaf, sub);
-		if (leaf == 1) {
-			/* Its x2APIC (already in x2APIC mode) with TSC-deadline, its
-			 * own APIC ID, no VMX. */
-			r.ecx = (r.ecx & ~CPUID_FEAT_VMX) | CPUID_FEAT_HV | CPUID_FEAT_X2APIC |
+		switch (leaf) {
+		case 1:
+			/* Its x2APIC (already in x2APIC mode) with TSC-deadline and
+			 * its own APIC ID; none of what the hypervisor does not
+			 * virtualize: VMX/SMX, MONITOR/MWAIT (a vCPU must not sit on
+			 * its CPU unseen), the performance counters, XSAVE and AVX
+			 * (XSETBV is refused: only x87/SSE state is switched). */
+			r.ecx = (r.ecx & ~CPUID1_ECX_HIDDEN) | CPUID_FEAT_HV | CPUID_FEAT_X2APIC |
 				CPUID_FEAT_TSC_DEADLINE;
 			r.ebx = (r.ebx & 0x00ffffffu) | (v->id << 24);
-		} else if (leaf == 0xb || leaf == 0x1f) {
+			break;
+		case 7:
+			/* Everything that needs XSAVE state (AVX2, AVX-512, AMX). */
+			if (sub == 0) {
+				r.ebx &= ~CPUID7_EBX_HIDDEN;
+				r.ecx &= ~CPUID7_ECX_HIDDEN;
+				r.edx &= ~CPUID7_EDX_HIDDEN;
+			}
+			break;
+		case 0xa: /* architectural performance monitoring: none */
+		case 0xd: /* XSAVE state: none */
+			r = (struct cpuid_regs){ 0, 0, 0, 0 };
+			break;
+		case 0xb:
+		case 0x1f:
 			r.edx = v->id; /* x2APIC ID */
-		} else if (leaf == CPUID_EXT_FEATURES) {
+			break;
+		case CPUID_EXT_FEATURES:
 			r.ecx &= ~CPUID_EXT_SVM; /* no nested virtualization either */
+			break;
+		default:
+			break;
 		}
 	} else if (leaf == CPUID_HV_LEAF) {
 		/* "hvmicrohyper" as EBX, ECX, EDX, like KVM's "KVMKVMKVM"; EAX
