@@ -18,6 +18,7 @@
 #define IOPM_ORDER       2 /* 12 KiB used of 16 */
 #define MSRPM_ORDER      1 /* 8 KiB */
 #define VEC_DB           1
+#define VEC_UD           6
 #define VEC_AC           17
 #define VEC_MC           18
 #define IOIO_IN          (1ull << 0)
@@ -136,7 +137,8 @@ int svm_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 	/* The guest's IF masks only virtual interrupts; host interrupts exit
 	 * (the scheduler's timer and kicks). */
 	c->vintr = VINTR_MASKING;
-	c->intercepts2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_XSETBV;
+	c->intercepts2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_XSETBV |
+			 INTERCEPT2_MONITOR | INTERCEPT2_MWAIT;
 	/* As on VMX: #DB/#AC cannot loop unseen (CVE-2015-8104/5307); #MC is
 	 * the host's. */
 	c->exception_intercepts = (1u << VEC_DB) | (1u << VEC_AC) | (1u << VEC_MC);
@@ -207,6 +209,14 @@ static void decode(const struct vmcb *c, struct vm_exit *e)
 	case SVM_EXIT_CPUID:
 		e->kind = VMEXIT_CPUID;
 		e->insn_len = insn_len(c, LEN_CPUID);
+		return;
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+		/* CPUID hides them: #UD, as on a CPU without MONITOR/MWAIT. */
+		e->kind = VMEXIT_EXCEPTION;
+		e->exception.vector = VEC_UD;
+		e->exception.has_error = false;
+		e->exception.error = 0;
 		return;
 	case SVM_EXIT_HLT:
 		e->kind = VMEXIT_HLT;

@@ -90,6 +90,8 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define INTERCEPT1_SHUTDOWN  (1u << 31)
 #define INTERCEPT2_VMRUN     (1u << 0)  /* required by VMRUN's checks */
 #define INTERCEPT2_VMMCALL   (1u << 1)
+#define INTERCEPT2_MONITOR   (1u << 10)
+#define INTERCEPT2_MWAIT     (1u << 11)
 #define INTERCEPT2_XSETBV    (1u << 13)
 
 /* Exit codes (APM Vol. 2 appendix C) */
@@ -102,6 +104,8 @@ enum svm_exit {
 	SVM_EXIT_INTR = 0x60,
 	SVM_EXIT_VINTR = 0x64,
 	SVM_EXIT_MSR = 0x7c,
+	SVM_EXIT_MONITOR = 0x8a,
+	SVM_EXIT_MWAIT = 0x8b,
 	SVM_EXIT_SHUTDOWN = 0x7f,
 	SVM_EXIT_VMMCALL = 0x81,
 	SVM_EXIT_NPF = 0x400,

@@ -74,6 +74,8 @@ _Static_assert(VMCS_WIDTH(VMCS_HOST_RIP) == 3, "natural-width field");
 #define PIN_PREEMPT_TIMER        (1u << 6)
 #define PROC_INTR_WINDOW         (1u << 2)
 #define PROC_HLT_EXITING         (1u << 7)
+#define PROC_MWAIT_EXITING       (1u << 10)
+#define PROC_MONITOR_EXITING     (1u << 29)
 #define PROC_USE_IO_BITMAPS      (1u << 25)
 #define PROC_USE_MSR_BITMAPS     (1u << 28)
 #define PROC_SECONDARY           (1u << 31)
@@ -101,6 +103,8 @@ enum vmx_exit_reason {
 	VMX_EXIT_EXT_INT = 1,
 	VMX_EXIT_TRIPLE_FAULT = 2,
 	VMX_EXIT_INTR_WINDOW = 7,
+	VMX_EXIT_MWAIT = 36,
+	VMX_EXIT_MONITOR = 39,
 	VMX_EXIT_PREEMPT_TIMER = 52,
 	VMX_EXIT_CPUID = 10,
 	VMX_EXIT_HLT = 12,

@@ -39,6 +39,7 @@
 #define INTR_INFO_TYPE(x)       (((x) >> 8) & 7)
 #define INTR_TYPE_NMI           2
 #define VEC_DB                  1
+#define VEC_UD                  6
 #define VEC_AC                  17
 #define VEC_MC                  18
 #define INTR_INFO_HAS_ERROR     (1u << 11)
@@ -98,7 +99,8 @@ static bool write_controls(uint64_t slat_root, uint16_t vpid, bool long_mode, ui
 		{ VMCS_PIN_CTLS, adjust(PIN_EXT_INT_EXITING | PIN_NMI_EXITING, MSR_VMX_PINBASED,
 					MSR_VMX_TRUE_PINBASED, &missing[0]) },
 		{ VMCS_PROC_CTLS,
-		  adjust(PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
+		  adjust(PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
+			 PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
 			 MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED, &missing[1]) },
 		{ VMCS_PROC_CTLS2, adjust(PROC2_EPT | (vmx_has_vpid() ? PROC2_VPID : 0) |
 						  PROC2_UNRESTRICTED,
@@ -399,6 +401,14 @@ static void decode(struct vm_exit *e)
 	case VMX_EXIT_WRMSR: e->kind = VMEXIT_WRMSR; return;
 	case VMX_EXIT_VMCALL: e->kind = VMEXIT_HYPERCALL; return;
 	case VMX_EXIT_HLT: e->kind = VMEXIT_HLT; return;
+	case VMX_EXIT_MWAIT:
+	case VMX_EXIT_MONITOR:
+		/* CPUID hides them: #UD, as on a CPU without MONITOR/MWAIT. */
+		e->kind = VMEXIT_EXCEPTION;
+		e->exception.vector = VEC_UD;
+		e->exception.has_error = false;
+		e->exception.error = 0;
+		return;
 	case VMX_EXIT_IO:
 		q = rd(VMCS_EXIT_QUALIFICATION);
 		e->kind = VMEXIT_IO;

@@ -1,7 +1,7 @@
 ; Starts in 64-bit long mode (mode = long, load = entry = 0x100000) on the
 ; loader's identity map: checks the entry state, that the syscall MSRs are
 ; its own (a value written reads back), that an EFER write with a reserved
-; bit gets #GP, and probes its UART the way Linux's 8250 driver does
+; bit gets #GP, that MONITOR/MWAIT (hidden in CPUID) get #UD, and probes its UART the way Linux's 8250 driver does
 ; (scratch register, loopback). Reports each on COM1, then halts.
 bits 64
 org 0x100000
@@ -56,6 +56,29 @@ start:
 	jne fail
 	lea rsi, [rel msg_efer]
 	call puts
+	; MONITOR and MWAIT are hidden in CPUID: #UD, caught by our handler
+	mov eax, 1
+	cpuid
+	test ecx, 1 << 3
+	jnz fail
+	lea rax, [rel ud_handler]
+	mov [rel idt + 6 * 16], ax
+	mov word [rel idt + 6 * 16 + 2], 0x08
+	mov word [rel idt + 6 * 16 + 4], 0x8e00
+	shr rax, 16
+	mov [rel idt + 6 * 16 + 6], ax
+	shr rax, 16
+	mov [rel idt + 6 * 16 + 8], eax
+	lea rax, [rel got_gp]
+	xor ecx, ecx
+	xor edx, edx
+	monitor
+	xor eax, eax
+	mwait
+	cmp byte [rel got_ud], 2
+	jne fail
+	lea rsi, [rel msg_mwait]
+	call puts
 	; Linux's 8250 probe: scratch register, then loopback with MSR bits
 	mov dx, 0x3ff
 	mov al, 0xa5
@@ -91,6 +114,11 @@ start:
 	hlt
 	jmp .halt
 
+ud_handler:
+	inc byte [rel got_ud]
+	add qword [rsp], 3                  ; past MONITOR / MWAIT (0F 01 C8 / C9)
+	iretq
+
 gp_handler:
 	mov byte [rel got_gp], 1
 	add qword [rsp + 8], 2              ; past the WRMSR (error code first)
@@ -119,9 +147,11 @@ idt_ptr:
 	dw 32 * 16 - 1
 	dq idt
 got_gp: db 0
+got_ud: db 0
 
 msg_entry: db "long: PASS: started in 64-bit mode, paging on, stack below the tables", 13, 10, 0
 msg_lstar: db "long: PASS: LSTAR is the partition's own", 13, 10, 0
 msg_efer:  db "long: PASS: #GP on an EFER reserved bit", 13, 10, 0
+msg_mwait: db "long: PASS: #UD on MONITOR and MWAIT, hidden in CPUID", 13, 10, 0
 msg_uart:  db "long: PASS: UART scratch and loopback as Linux probes them", 13, 10, 0
 msg_fail:  db "long: FAIL", 13, 10, 0
