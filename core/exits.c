@@ -24,11 +24,11 @@
 			   (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29))
 /* CPUID.7.0: AVX2 (EBX 5), AVX-512 (EBX 16, 17, 21, 26-28, 30, 31; ECX 1,
  * 6, 11, 12, 14; EDX 2, 3, 8, 23), AMX (EDX 22, 24, 25), VAES/VPCLMULQDQ
- * (ECX 9, 10: VEX/EVEX) */
+ * (ECX 9, 10: VEX/EVEX), PKU/OSPKE (ECX 3, 4: PKRU is not switched) */
 #define CPUID7_EBX_HIDDEN ((1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | \
 			   (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31))
-#define CPUID7_ECX_HIDDEN ((1u << 1) | (1u << 6) | (1u << 9) | (1u << 10) | (1u << 11) | \
-			   (1u << 12) | (1u << 14))
+#define CPUID7_ECX_HIDDEN ((1u << 1) | (1u << 3) | (1u << 4) | (1u << 6) | (1u << 9) | \
+			   (1u << 10) | (1u << 11) | (1u << 12) | (1u << 14))
 #define CPUID7_EDX_HIDDEN ((1u << 2) | (1u << 3) | (1u << 8) | (1u << 22) | (1u << 23) | \
 			   (1u << 24) | (1u << 25))
 #define CPUID_FEAT_TSC_DEADLINE (1u << 24)
@@ -45,6 +45,7 @@ void partition_console_putc(struct partition *p, uint8_t c)
 {
 	if (c == '\r')
 		return;
+	spin_lock(&p->con_lock);
 	if (c != '\n') {
 		if (p->con_len == sizeof(p->con) - 1) {
 			p->con[p->con_len] = '\0';
@@ -52,11 +53,12 @@ void partition_console_putc(struct partition *p, uint8_t c)
 			p->con_len = 0;
 		}
 		p->con[p->con_len++] = (char)((c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?');
-		return;
+	} else {
+		p->con[p->con_len] = '\0';
+		log_info("[%s] %s", p->cfg->name, p->con);
+		p->con_len = 0;
 	}
-	p->con[p->con_len] = '\0';
-	log_info("[%s] %s", p->cfg->name, p->con);
-	p->con_len = 0;
+	spin_unlock(&p->con_lock);
 }
 
 /* Port I/O goes to the partition's devices (core/partition_devs.c); a port
@@ -223,6 +225,16 @@ static enum exit_action handle_hypercall(struct vcpu *v, const struct vm_exit *e
 	return hypercall(v);
 }
 
+static enum exit_action handle_nop(struct vcpu *v, const struct vm_exit *e)
+{
+	(void)v;
+	(void)e;
+	/* INVD: throwing away the caches' dirty lines would lose other
+	 * partitions' and the host's writes; a no-op keeps the guest's own
+	 * (as KVM does). */
+	return EXIT_SKIP;
+}
+
 static enum exit_action handle_nmi(struct vcpu *v, const struct vm_exit *e)
 {
 	(void)v;
@@ -254,11 +266,10 @@ static enum exit_action handle_hlt(struct vcpu *v, const struct vm_exit *e)
 		partition_stop(v->part, "vCPU %u halted at rip 0x%lx", v->id, e->rip);
 		return EXIT_LEAVE;
 	}
-	if (intr_on) {
-		vintr_prepare(v);
-		if (vlapic_pending_vector(&v->lapic) >= 0 || v->intr_dirty)
-			return EXIT_SKIP;
-	}
+	/* HLT with an interrupt that can be delivered now completes at once
+	 * (the interrupt is injected for the instruction after it). */
+	if (intr_on && (vintr_prepare(v) || vlapic_pending_vector(&v->lapic) >= 0 || v->intr_dirty))
+		return EXIT_SKIP;
 	sched_block(v, !intr_on);
 	return EXIT_SKIP_LEAVE;
 }
@@ -366,6 +377,7 @@ static exit_fn *const handlers[VMEXIT_OTHER + 1] = {
 	[VMEXIT_RDMSR] = handle_msr,
 	[VMEXIT_WRMSR] = handle_msr,
 	[VMEXIT_HYPERCALL] = handle_hypercall,
+	[VMEXIT_NOP] = handle_nop,
 	[VMEXIT_EXCEPTION] = handle_exception,
 	[VMEXIT_SLAT_FAULT] = handle_slat_fault,
 	[VMEXIT_TRIPLE_FAULT] = handle_triple_fault,

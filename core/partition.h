@@ -36,6 +36,7 @@ struct partition {
 	struct vdev_bus bus;          /* its virtual devices' ports */
 	struct vuart com1;
 	struct vdebug_exit dexit;
+	struct spinlock con_lock;     /* its vCPUs write con concurrently */
 	char con[128];                /* console output, a line at a time */
 	unsigned con_len;
 	uint64_t io_unclaimed;

@@ -41,11 +41,13 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	spin_lock(&p->con_lock);
 	if (p->con_len) {
 		p->con[p->con_len] = '\0';
 		log_info("[%s] %s", p->cfg->name, p->con);
 		p->con_len = 0;
 	}
+	spin_unlock(&p->con_lock);
 	log_info("partition %s: stopped: %s", p->cfg->name, why);
 	/* Its other vCPUs leave their guests and are reaped by their CPUs. */
 	for (unsigned i = 0; i < p->nvcpus; i++)
@@ -149,8 +151,12 @@ static bool restart(struct partition *p)
 	else
 		log_info("partition %s: restarting (restart %u)", p->cfg->name, p->restarts);
 	__atomic_store_n(&p->live, (int)p->nvcpus, __ATOMIC_RELEASE);
+	/* Every vCPU of the new life: 0 runs, the others wait for INIT/SIPI
+	 * (set while still stopping, so the run phase cannot look settled). */
+	for (unsigned i = 1; i < p->nvcpus; i++)
+		sched_set(&p->vcpus[i], VCPU_OFF);
 	__atomic_store_n(&p->stopping, false, __ATOMIC_RELEASE);
-	sched_start(&p->vcpus[0]);
+	sched_set(&p->vcpus[0], VCPU_RUNNABLE);
 	return true;
 }
 

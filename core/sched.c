@@ -15,7 +15,8 @@
 #include "core/run.h"
 #include "core/virt.h"
 
-#define RQ_MAX        (CONFIG_MAX_PARTITIONS * 4)
+/* Every vCPU of every partition could sit on one CPU's queue. */
+#define RQ_MAX        (CONFIG_MAX_PARTITIONS * CONFIG_MAX_CPUS)
 #define SETTLE_US     10000 /* how often an idle boot CPU looks whether all is done */
 
 struct runq {
@@ -40,10 +41,7 @@ void sched_set_slice_us(unsigned us)
 
 static void rq_insert(struct runq *rq, struct vcpu *v)
 {
-	if (rq->n < RQ_MAX)
-		rq->v[rq->n++] = v;
-	else
-		log_err("sched: run queue full: vCPU %u of %s not placed", v->id, v->part->cfg->name);
+	rq->v[rq->n++] = v; /* RQ_MAX holds every vCPU there can be */
 }
 
 static void rq_remove(struct runq *rq, struct vcpu *v)
@@ -102,9 +100,10 @@ static void make_runnable(struct runq *rq, struct vcpu *v)
 	v->st.wakeups++;
 }
 
-static bool has_work(const struct vcpu *v)
+/* INIT or SIPI for v: what wakes a vCPU that is off. */
+static bool has_start_work(const struct vcpu *v)
 {
-	return v->posted_any || v->init_pending || v->sipi_vector >= 0;
+	return v->init_pending || v->sipi_vector >= 0;
 }
 
 /* Whether v, blocked or off, has something to do at now: an interrupt or
@@ -116,7 +115,7 @@ static bool wakeable(const struct vcpu *v, uint64_t now)
 	if (v->state == VCPU_BLOCKED)
 		return v->init_pending ||
 		       (!v->halt_if0 && (v->posted_any || v->lapic_at <= now));
-	return v->state == VCPU_OFF && has_work(v);
+	return v->state == VCPU_OFF && has_start_work(v);
 }
 
 /* Under rq's lock: the blocked and off vCPUs that have something to do
@@ -187,7 +186,9 @@ static struct vcpu *steal(unsigned me)
 			continue;
 		spin_lock(&rq->lock);
 		v = pick(rq);
-		if (v && v->pin < 0 && !v->part->stopping) {
+		/* Not the one that CPU is still finishing with (a HLT made it
+		 * blocked and a wake runnable before its exit path was done). */
+		if (v && v != rq->current && v->pin < 0 && !v->part->stopping) {
 			rq_remove(rq, v);
 			spin_unlock(&rq->lock);
 			spin_lock(&rqs[me].lock);
@@ -204,26 +205,29 @@ static struct vcpu *steal(unsigned me)
 /* v of a stopping partition, not running: its VMCS/VMCB is freed on this
  * CPU (where a pinned vCPU's VMCS is active) and it is dead. The last one
  * of its partition ends the partition's life (core/run.c). */
-static void reap(struct runq *rq, struct vcpu *v)
+static void reap_stopping(struct runq *rq)
 {
 	const struct virt_ops *ops = virt_active();
 
-	if (v->arch_page)
-		ops->vcpu_free(v);
-	spin_lock(&rq->lock);
-	v->state = VCPU_DEAD;
-	spin_unlock(&rq->lock);
-	if (__atomic_sub_fetch(&v->part->live, 1, __ATOMIC_ACQ_REL) == 0)
-		partition_life_over(v->part);
-}
+	for (;;) {
+		struct vcpu *v = NULL;
 
-static void reap_stopping(struct runq *rq)
-{
-	for (unsigned i = 0; i < rq->n; i++) {
-		struct vcpu *v = rq->v[i];
-
-		if (v->part->stopping && v->state != VCPU_DEAD && v->state != VCPU_RUNNING)
-			reap(rq, v);
+		/* Chosen and marked dead under the lock: a vCPU is reaped once,
+		 * by the CPU whose queue holds it (it cannot be stolen then). */
+		spin_lock(&rq->lock);
+		for (unsigned i = 0; i < rq->n && !v; i++)
+			if (rq->v[i]->part->stopping && rq->v[i]->state != VCPU_DEAD &&
+			    rq->v[i] != rq->current)
+				v = rq->v[i];
+		if (v)
+			v->state = VCPU_DEAD;
+		spin_unlock(&rq->lock);
+		if (!v)
+			return;
+		if (v->arch_page)
+			ops->vcpu_free(v);
+		if (__atomic_sub_fetch(&v->part->live, 1, __ATOMIC_ACQ_REL) == 0)
+			partition_life_over(v->part);
 	}
 }
 
@@ -260,31 +264,53 @@ static bool take_init_sipi(struct runq *rq, struct vcpu *v)
 		v->started = true;
 	}
 	if (!v->started) {
+		/* Waiting for SIPI: interrupts are not accepted. */
+		for (unsigned i = 0; i < 8; i++)
+			v->posted[i] = 0;
+		v->posted_any = false;
 		set_state(rq, v, VCPU_OFF);
 		return false;
 	}
 	return true;
 }
 
+/* Under rq's lock, as v becomes the current vCPU: a slice only when another
+ * vCPU waits here (one alone runs untimed); v also leaves when a blocked
+ * vCPU here is due to wake. */
+static void set_deadlines(struct runq *rq, struct vcpu *v, uint64_t now)
+{
+	uint64_t other = earliest_timer(rq, v);
+
+	v->slice_end = runnable_count(rq) ? now + slice_tsc : 0;
+	v->timer_at = v->slice_end;
+	if (other != UINT64_MAX && (!v->timer_at || other < v->timer_at))
+		v->timer_at = other;
+	vcpu_deadline_changed(v);
+}
+
+/* Under rq's lock: a vCPU became runnable here while cur runs without a
+ * slice: cur gets one now (its exit path sees it at the next exit; the
+ * caller kicks the CPU). */
+static void give_slice(struct vcpu *cur, uint64_t now)
+{
+	if (!cur || cur->slice_end)
+		return;
+	cur->slice_end = now + slice_tsc;
+	if (!cur->timer_at || cur->slice_end < cur->timer_at)
+		cur->timer_at = cur->slice_end;
+	vcpu_deadline_changed(cur);
+}
+
 static void run(struct runq *rq, struct vcpu *v, unsigned me)
 {
 	const struct virt_ops *ops = virt_active();
-	uint64_t t0 = rdtsc(), dt, other;
+	uint64_t t0 = rdtsc(), dt;
 
 	if ((v->init_pending || !v->started) && !take_init_sipi(rq, v))
 		return;
 	if (v->last_cpu >= 0 && v->last_cpu != (int)me)
 		v->st.migrations++;
 	v->st.scheduled++;
-	/* A slice only when another vCPU waits here: one alone runs untimed.
-	 * The guest also leaves when a blocked vCPU here is due to wake. */
-	v->slice_end = runnable_count(rq) ? t0 + slice_tsc : 0;
-	other = earliest_timer(rq, v);
-	v->timer_at = v->slice_end;
-	if (other != UINT64_MAX && (!v->timer_at || other < v->timer_at))
-		v->timer_at = other;
-	vcpu_deadline_changed(v);
-	v->kick = false;
 	/* What VM entry does not load: this vCPU's own, or the reset state
 	 * for a new one; never what the previous vCPU here left. */
 	guest_extra_load(&v->extra);
@@ -304,6 +330,8 @@ static void run(struct runq *rq, struct vcpu *v, unsigned me)
 	spin_lock(&rq->lock);
 	if (v->state == VCPU_RUNNING)
 		v->state = VCPU_RUNNABLE;
+	v->kick = false;
+	v->slice_end = v->timer_at = 0;
 	rq->current = NULL;
 	spin_unlock(&rq->lock);
 }
@@ -343,6 +371,7 @@ void sched_loop(void)
 		if (v) {
 			v->state = VCPU_RUNNING;
 			rq->current = v;
+			set_deadlines(rq, v, rdtsc());
 		}
 		spin_unlock(&rq->lock);
 		if (v) {
@@ -365,7 +394,15 @@ static void kick_cpu(unsigned cpu)
 
 void sched_kick(struct vcpu *v)
 {
+	struct runq *rq = &rqs[v->rq];
+
+	/* Whoever runs there leaves its guest: v itself, or the vCPU in the
+	 * way of v's CPU doing something for it (reaping, INIT). */
+	spin_lock(&rq->lock);
 	v->kick = true;
+	if (rq->current)
+		rq->current->kick = true;
+	spin_unlock(&rq->lock);
 	kick_cpu(v->rq);
 }
 
@@ -387,12 +424,8 @@ void sched_wake(struct vcpu *v)
 		make_runnable(rq, v);
 	cur = rq->current;
 	/* The vCPU running there so far alone gets a slice now. */
-	if (cur && cur != v && !cur->slice_end && v->state == VCPU_RUNNABLE) {
-		cur->slice_end = rdtsc() + slice_tsc;
-		if (!cur->timer_at || cur->slice_end < cur->timer_at)
-			cur->timer_at = cur->slice_end;
-		vcpu_deadline_changed(cur);
-	}
+	if (cur != v && v->state == VCPU_RUNNABLE)
+		give_slice(cur, rdtsc());
 	spin_unlock(&rq->lock);
 	/* Wakes that CPU from HLT, or makes its guest exit so that the
 	 * interrupt is injected (or the slice timer reprogrammed). */
@@ -402,15 +435,17 @@ void sched_wake(struct vcpu *v)
 bool sched_should_leave(const struct vcpu *v, uint64_t now)
 {
 	return v->kick || v->part->stopping || (v->timer_at && now >= v->timer_at) ||
-	       v->state != VCPU_RUNNING;
+	       v->state != VCPU_RUNNING || v->init_pending;
 }
 
-void sched_start(struct vcpu *v)
+void sched_set(struct vcpu *v, enum vcpu_run_state st)
 {
 	struct runq *rq = &rqs[v->rq];
 
 	spin_lock(&rq->lock);
-	v->state = VCPU_RUNNABLE;
+	v->state = st;
+	if (st == VCPU_RUNNABLE && rq->current != v)
+		give_slice(rq->current, rdtsc());
 	spin_unlock(&rq->lock);
 	kick_cpu(v->rq);
 }
@@ -422,7 +457,7 @@ static bool asleep(const struct partition *p)
 	for (unsigned i = 0; i < p->nvcpus; i++) {
 		const struct vcpu *v = &p->vcpus[i];
 
-		if (v->state == VCPU_DEAD || (v->state == VCPU_OFF && !has_work(v)))
+		if (v->state == VCPU_DEAD || (v->state == VCPU_OFF && !has_start_work(v)))
 			continue;
 		if (v->state == VCPU_BLOCKED && !wakeable(v, rdtsc()) &&
 		    (v->halt_if0 || v->lapic_at == UINT64_MAX))

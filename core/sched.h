@@ -34,8 +34,9 @@ void sched_wake(struct vcpu *v);
  * interrupt or its timer, or with only_init (interrupts off) until INIT. */
 void sched_block(struct vcpu *v, bool only_init);
 
-/* Makes v runnable (a restarted partition's vCPU 0). */
-void sched_start(struct vcpu *v);
+/* Sets v's state (a restarted partition's vCPUs: RUNNABLE or OFF) and
+ * makes its CPU look. */
+void sched_set(struct vcpu *v, enum vcpu_run_state st);
 
 /* Makes the CPU running v leave the guest soon (an IPI when v runs on
  * another CPU). */

@@ -26,6 +26,7 @@ enum vm_exit_kind {
 	VMEXIT_RDMSR,       /* MSR number in regs.rcx */
 	VMEXIT_WRMSR,       /* MSR number in regs.rcx, value in edx:eax */
 	VMEXIT_HYPERCALL,   /* VMCALL / VMMCALL: docs/hypercalls.md */
+	VMEXIT_NOP,         /* an instruction completed by skipping it (INVD) */
 	/* Above: exits of an instruction. From here: exits that may come
 	 * while the CPU delivers an event (the backends look at those). */
 	VMEXIT_EXCEPTION,   /* an intercepted guest exception: exception */

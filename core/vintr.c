@@ -37,7 +37,7 @@ static void take_posted(struct vcpu *v)
 	}
 }
 
-void vintr_prepare(struct vcpu *v)
+bool vintr_prepare(struct vcpu *v)
 {
 	const struct virt_ops *ops = virt_active();
 	uint64_t now = rdtsc();
@@ -51,17 +51,18 @@ void vintr_prepare(struct vcpu *v)
 	vcpu_deadline_changed(v);
 	vec = vlapic_pending_vector(&v->lapic);
 	if (vec < 0)
-		return;
+		return false;
 	if (ops->vcpu_interruptible(v)) {
 		ops->vcpu_inject_irq(v, (uint8_t)vec);
 		vlapic_accept(&v->lapic, (uint8_t)vec);
 		/* A higher vector may still be pending: look again next time. */
 		v->intr_dirty = vlapic_pending_vector(&v->lapic) >= 0;
-	} else {
-		/* IF=0, an interrupt shadow, or an event already on its way:
-		 * the backend exits once the guest can take one. */
-		ops->vcpu_irq_window(v, true);
+		return true;
 	}
+	/* IF=0, an interrupt shadow, or an event already on its way: the
+	 * backend exits once the guest can take one. */
+	ops->vcpu_irq_window(v, true);
+	return false;
 }
 
 void vintr_host_timer(const struct vcpu *v)
@@ -90,6 +91,8 @@ static void deliver(struct vcpu *src, struct vcpu *t, const struct vlapic_ipi *i
 {
 	switch (ipi->mode) {
 	case APIC_DM_FIXED:
+		if (!t->started)
+			return; /* waiting for SIPI: a CPU then takes no interrupts */
 		if (t == src)
 			vlapic_set_irr(&t->lapic, ipi->vector);
 		else
@@ -103,8 +106,10 @@ static void deliver(struct vcpu *src, struct vcpu *t, const struct vlapic_ipi *i
 		sched_kick(t);
 		return;
 	case APIC_DM_STARTUP:
-		/* Only a vCPU waiting for SIPI (off, after INIT) starts. */
-		if (t != src && t->state == VCPU_OFF && t->sipi_vector < 0) {
+		/* Only a vCPU waiting for SIPI starts: never started, or after an
+		 * INIT (which its own CPU may not have taken yet). */
+		if (t != src && t->state != VCPU_DEAD && (!t->started || t->init_pending) &&
+		    t->sipi_vector < 0) {
 			t->sipi_vector = ipi->vector;
 			sched_wake(t);
 		}

@@ -31,9 +31,9 @@ static inline uint64_t vcpu_deadline(const struct vcpu *v)
 void vintr_host_timer(const struct vcpu *v);
 
 /* On v's CPU before an entry: takes posted vectors into its IRR, runs its
- * timer, then injects the highest deliverable vector or asks the backend
- * for an exit once the guest can take it. */
-void vintr_prepare(struct vcpu *v);
+ * timer, then injects the highest deliverable vector (true) or asks the
+ * backend for an exit once the guest can take it. */
+bool vintr_prepare(struct vcpu *v);
 
 /* The guest's RDMSR/WRMSR of an x2APIC MSR (vlapic_handles_msr()): true when
  * done, false when the guest gets #GP. */

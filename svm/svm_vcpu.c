@@ -38,6 +38,7 @@
 #define LEN_HLT          1
 #define LEN_VMMCALL      3
 #define LEN_MSR          2
+#define LEN_INVD         2 /* 0F 08 */
 
 void svm_enter(struct vcpu *v, uint64_t vmcb_pa, uint64_t host_pa);
 
@@ -133,12 +134,17 @@ int svm_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 		return -1;
 	c = phys_to_virt(pa);
 	c->intercepts1 = INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_CPUID | INTERCEPT1_HLT |
-			 INTERCEPT1_IOIO | INTERCEPT1_MSR | INTERCEPT1_SHUTDOWN;
+			 INTERCEPT1_IOIO | INTERCEPT1_MSR | INTERCEPT1_SHUTDOWN | INTERCEPT1_INVD |
+			 INTERCEPT1_INVLPGA;
 	/* The guest's IF masks only virtual interrupts; host interrupts exit
 	 * (the scheduler's timer and kicks). */
 	c->vintr = VINTR_MASKING;
-	c->intercepts2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_XSETBV |
-			 INTERCEPT2_MONITOR | INTERCEPT2_MWAIT;
+	/* EFER.SVME is on in every guest (VMRUN requires it), so each SVM
+	 * instruction must be intercepted: VMLOAD/VMSAVE take host physical
+	 * addresses, CLGI would shut the host's interrupts and NMIs out. */
+	c->intercepts2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
+			 INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI | INTERCEPT2_SKINIT |
+			 INTERCEPT2_XSETBV | INTERCEPT2_MONITOR | INTERCEPT2_MWAIT;
 	/* As on VMX: #DB/#AC cannot loop unseen (CVE-2015-8104/5307); #MC is
 	 * the host's. */
 	c->exception_intercepts = (1u << VEC_DB) | (1u << VEC_AC) | (1u << VEC_MC);
@@ -210,9 +216,20 @@ static void decode(const struct vmcb *c, struct vm_exit *e)
 		e->kind = VMEXIT_CPUID;
 		e->insn_len = insn_len(c, LEN_CPUID);
 		return;
+	case SVM_EXIT_INVD:
+		e->kind = VMEXIT_NOP;
+		e->insn_len = insn_len(c, LEN_INVD);
+		return;
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
-		/* CPUID hides them: #UD, as on a CPU without MONITOR/MWAIT. */
+		/* CPUID hides SVM and MONITOR/MWAIT: #UD, as on a CPU without
+		 * them (the SVM ones with EFER.SVME off, as the guest sees it). */
 		e->kind = VMEXIT_EXCEPTION;
 		e->exception.vector = VEC_UD;
 		e->exception.has_error = false;

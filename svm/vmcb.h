@@ -83,6 +83,8 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define INTERCEPT1_INTR      (1u << 0)
 #define INTERCEPT1_NMI       (1u << 1)
 #define INTERCEPT1_VINTR     (1u << 4)
+#define INTERCEPT1_INVD      (1u << 22)
+#define INTERCEPT1_INVLPGA   (1u << 26)
 #define INTERCEPT1_CPUID     (1u << 18)
 #define INTERCEPT1_HLT       (1u << 24)
 #define INTERCEPT1_IOIO      (1u << 27)
@@ -90,6 +92,11 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define INTERCEPT1_SHUTDOWN  (1u << 31)
 #define INTERCEPT2_VMRUN     (1u << 0)  /* required by VMRUN's checks */
 #define INTERCEPT2_VMMCALL   (1u << 1)
+#define INTERCEPT2_VMLOAD    (1u << 2)
+#define INTERCEPT2_VMSAVE    (1u << 3)
+#define INTERCEPT2_STGI      (1u << 4)
+#define INTERCEPT2_CLGI      (1u << 5)
+#define INTERCEPT2_SKINIT    (1u << 6)
 #define INTERCEPT2_MONITOR   (1u << 10)
 #define INTERCEPT2_MWAIT     (1u << 11)
 #define INTERCEPT2_XSETBV    (1u << 13)
@@ -103,7 +110,14 @@ enum svm_exit {
 	SVM_EXIT_IOIO = 0x7b,
 	SVM_EXIT_INTR = 0x60,
 	SVM_EXIT_VINTR = 0x64,
+	SVM_EXIT_INVD = 0x76,
+	SVM_EXIT_INVLPGA = 0x7a,
 	SVM_EXIT_MSR = 0x7c,
+	SVM_EXIT_VMLOAD = 0x82,
+	SVM_EXIT_VMSAVE = 0x83,
+	SVM_EXIT_STGI = 0x84,
+	SVM_EXIT_CLGI = 0x85,
+	SVM_EXIT_SKINIT = 0x86,
 	SVM_EXIT_MONITOR = 0x8a,
 	SVM_EXIT_MWAIT = 0x8b,
 	SVM_EXIT_SHUTDOWN = 0x7f,

@@ -75,6 +75,8 @@ _Static_assert(VMCS_WIDTH(VMCS_HOST_RIP) == 3, "natural-width field");
 #define PROC_INTR_WINDOW         (1u << 2)
 #define PROC_HLT_EXITING         (1u << 7)
 #define PROC_MWAIT_EXITING       (1u << 10)
+#define PROC_CR8_LOAD_EXITING    (1u << 19)
+#define PROC_CR8_STORE_EXITING   (1u << 20)
 #define PROC_MONITOR_EXITING     (1u << 29)
 #define PROC_USE_IO_BITMAPS      (1u << 25)
 #define PROC_USE_MSR_BITMAPS     (1u << 28)
@@ -83,8 +85,10 @@ _Static_assert(VMCS_WIDTH(VMCS_HOST_RIP) == 3, "natural-width field");
 #define PROC2_VPID               (1u << 5)
 #define PROC2_UNRESTRICTED       (1u << 7)
 #define EXIT_HOST_64BIT          (1u << 9)
+#define EXIT_SAVE_DEBUG          (1u << 2)
 #define EXIT_SAVE_EFER           (1u << 20)
 #define EXIT_LOAD_EFER           (1u << 21)
+#define ENTRY_LOAD_DEBUG         (1u << 2)
 #define ENTRY_IA32E_MODE         (1u << 9)
 #define ENTRY_LOAD_EFER          (1u << 15)
 
@@ -103,6 +107,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_EXT_INT = 1,
 	VMX_EXIT_TRIPLE_FAULT = 2,
 	VMX_EXIT_INTR_WINDOW = 7,
+	VMX_EXIT_INVD = 13,
 	VMX_EXIT_MWAIT = 36,
 	VMX_EXIT_MONITOR = 39,
 	VMX_EXIT_PREEMPT_TIMER = 52,

@@ -40,6 +40,8 @@
 #define INTR_TYPE_NMI           2
 #define VEC_DB                  1
 #define VEC_UD                  6
+#define VEC_GP                  13
+#define X2APIC_TPR_MSR          0x808
 #define VEC_AC                  17
 #define VEC_MC                  18
 #define INTR_INFO_HAS_ERROR     (1u << 11)
@@ -99,17 +101,23 @@ static bool write_controls(uint64_t slat_root, uint16_t vpid, bool long_mode, ui
 		{ VMCS_PIN_CTLS, adjust(PIN_EXT_INT_EXITING | PIN_NMI_EXITING, MSR_VMX_PINBASED,
 					MSR_VMX_TRUE_PINBASED, &missing[0]) },
 		{ VMCS_PROC_CTLS,
+		  /* CR8 is the task priority: load and store exit, or a guest
+		   * would set the host APIC's TPR and shut out its interrupts. */
 		  adjust(PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
+			 PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
 			 PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
 			 MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED, &missing[1]) },
 		{ VMCS_PROC_CTLS2, adjust(PROC2_EPT | (vmx_has_vpid() ? PROC2_VPID : 0) |
 						  PROC2_UNRESTRICTED,
 					  MSR_VMX_PROCBASED2, MSR_VMX_PROCBASED2, &missing[2]) },
-		{ VMCS_EXIT_CTLS, adjust(EXIT_HOST_64BIT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+		/* DR7 and DEBUGCTL are guest state: saved on exit, loaded on entry. */
+		{ VMCS_EXIT_CTLS, adjust(EXIT_HOST_64BIT | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+					 EXIT_SAVE_DEBUG,
 					 MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT, &missing[3]) },
 		/* A guest that starts in long mode enters as IA-32e; later, each
 		 * exit keeps this control equal to the guest's EFER.LMA. */
-		{ VMCS_ENTRY_CTLS, adjust(ENTRY_LOAD_EFER | (long_mode ? ENTRY_IA32E_MODE : 0),
+		{ VMCS_ENTRY_CTLS, adjust(ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG |
+					  (long_mode ? ENTRY_IA32E_MODE : 0),
 					  MSR_VMX_ENTRY, MSR_VMX_TRUE_ENTRY, &missing[4]) },
 		{ VMCS_IO_BITMAP_A, vmx_io_bitmap_pa() },
 		{ VMCS_IO_BITMAP_B, vmx_io_bitmap_pa() + PAGE_SIZE },
@@ -253,9 +261,11 @@ fail:
 
 /* MOV to CR0/CR4 of a bit the host owns (CR0.NE, CR4.VMXE): the guest gets
  * its value in the read shadow, the CPU the value with the owned bit set.
- * Handled here, never seen by core/: it is a VMX quirk, not guest policy.
- * False if the exit is anything else. */
-static bool emulate_cr_write(struct vcpu *v, uint64_t q)
+ * MOV to/from CR8: the task priority of the vCPU's virtual x2APIC (CR8 =
+ * TPR bits 7:4), never the host's own APIC. Handled here, never seen by
+ * core/ as an exit. 1: done; -1: the guest gets #GP (a CR8 value above
+ * 15, or the APIC refused it); 0: not one of these. */
+static int emulate_cr(struct vcpu *v, uint64_t q)
 {
 	static const uint32_t gpr_off[16] = {
 		offsetof(struct vcpu_regs, rax), offsetof(struct vcpu_regs, rcx),
@@ -268,12 +278,29 @@ static bool emulate_cr_write(struct vcpu *v, uint64_t q)
 		offsetof(struct vcpu_regs, r14), offsetof(struct vcpu_regs, r15),
 	};
 	unsigned cr = CR_QUAL_NUM(q), gpr = CR_QUAL_GPR(q);
+	uint64_t *reg = (uint64_t *)((uint8_t *)&v->regs + gpr_off[gpr]);
 	uint64_t val;
 
-	if (CR_QUAL_TYPE(q) != 0 || (cr != 0 && cr != 4))
-		return false;
-	val = gpr == 4 ? rd(VMCS_GUEST_RSP) :
-			 *(const uint64_t *)((const uint8_t *)&v->regs + gpr_off[gpr]);
+	if (cr == 8 && CR_QUAL_TYPE(q) == 1) { /* MOV from CR8 */
+		if (!vintr_msr(v, X2APIC_TPR_MSR, false, &val))
+			return 0;
+		val = (val >> 4) & 0xf;
+		if (gpr == 4)
+			return wr(VMCS_GUEST_RSP, val) ? 1 : 0;
+		*reg = val;
+		return 1;
+	}
+	if (CR_QUAL_TYPE(q) != 0 || (cr != 0 && cr != 4 && cr != 8))
+		return 0;
+	val = gpr == 4 ? rd(VMCS_GUEST_RSP) : *reg;
+	if (cr == 8) {
+		val <<= 4;
+		if (val > 0xff || !vintr_msr(v, X2APIC_TPR_MSR, true, &val)) {
+			vmx_vcpu_inject(v, VEC_GP, true, 0);
+			return -1;
+		}
+		return 1;
+	}
 	if (cr == 0)
 		return vmwrite(VMCS_CR0_SHADOW, val) == VMX_OK &&
 		       vmwrite(VMCS_GUEST_CR0, val | CR0_NE) == VMX_OK;
@@ -350,6 +377,7 @@ int vmx_vcpu_init(struct vcpu *v, const struct vcpu_state *s, uint64_t slat_root
 				      .rsi = s->rsi, .rdi = s->rdi, .rbp = s->rbp };
 	v->arch_page = pa;
 	v->launched = false;
+	v->guest_timer_on = false; /* a new VMCS starts with the timer off */
 	/* The VPID's translations from an earlier life of this partition (a
 	 * restart) must not reach the new one: flushed at the first run. */
 	v->tlb = (struct vcpu_tlb){ .tag = tag, .cpu = -1, .flush = true };
@@ -401,6 +429,7 @@ static void decode(struct vm_exit *e)
 	case VMX_EXIT_WRMSR: e->kind = VMEXIT_WRMSR; return;
 	case VMX_EXIT_VMCALL: e->kind = VMEXIT_HYPERCALL; return;
 	case VMX_EXIT_HLT: e->kind = VMEXIT_HLT; return;
+	case VMX_EXIT_INVD: e->kind = VMEXIT_NOP; return;
 	case VMX_EXIT_MWAIT:
 	case VMX_EXIT_MONITOR:
 		/* CPUID hides them: #UD, as on a CPU without MONITOR/MWAIT. */
@@ -508,11 +537,11 @@ int vmx_exit_handler(struct vcpu *v)
 	if (e.kind >= VMEXIT_EXCEPTION) {
 		/* Only these exits can interrupt the delivery of an event. */
 		reinject();
-		if (e.code == VMX_EXIT_CR_ACCESS && e.kind != VMEXIT_ENTRY_FAILED &&
-		    emulate_cr_write(v, rd(VMCS_EXIT_QUALIFICATION)))
-			a = EXIT_SKIP;
-		else
-			a = exit_handle(v, &e);
+		int cr = 0;
+
+		if (e.code == VMX_EXIT_CR_ACCESS && e.kind != VMEXIT_ENTRY_FAILED)
+			cr = emulate_cr(v, rd(VMCS_EXIT_QUALIFICATION));
+		a = cr > 0 ? EXIT_SKIP : cr < 0 ? EXIT_RESUME : exit_handle(v, &e);
 	} else {
 		a = exit_handle(v, &e);
 	}
@@ -557,6 +586,8 @@ void vmx_vcpu_free(struct vcpu *v)
 void vmx_vcpu_run(struct vcpu *v)
 {
 	unsigned cpu = this_cpu()->cpu_id;
+	bool moved = v->tlb.cpu >= 0 && v->tlb.cpu != (int)cpu;
+	uint32_t bad = 0;
 	int r;
 
 	/* Linear translations tagged with v's VPID that this CPU kept from an
@@ -581,6 +612,15 @@ void vmx_vcpu_run(struct vcpu *v)
 			return;
 		}
 		current_vmcs[cpu] = v->arch_page;
+	}
+	/* The host state is this CPU's: its per-CPU block (GS base), TSS and
+	 * GDT. A vCPU that ran elsewhere before takes them from here. */
+	if (moved && !write_host(&bad)) {
+		struct vm_exit e = { .kind = VMEXIT_ENTRY_FAILED,
+				     .detail = "VMWRITE of the host state failed" };
+
+		exit_handle(v, &e);
+		return;
 	}
 	before_entry(v);
 	r = vmx_enter(v, v->launched);

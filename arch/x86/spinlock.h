@@ -1,6 +1,8 @@
 /* Ticket spinlock: FIFO fair, so no CPU starves while others loop on a lock.
  * Lock order (take lower numbers first, never the reverse):
+ *   0 a partition's con_lock (core/exits.c), then
  *   1 pmm_lock (mm/pmm.c)   2 console_lock (core/log.c)
+ * A run queue's lock (core/sched.c) is taken alone, never with another.
  * Interrupts stay off in the hypervisor, so no IRQ-safe variant is needed yet. */
 #ifndef ARCH_X86_SPINLOCK_H
 #define ARCH_X86_SPINLOCK_H
