@@ -38,6 +38,9 @@
 #define RFLAGS_IF               (1ull << 9)
 #define INTR_INFO_TYPE(x)       (((x) >> 8) & 7)
 #define INTR_TYPE_NMI           2
+#define INTR_TYPE_PRIV_SW_EXCEPTION 5u
+#define DR6_FIXED               0xffff0ff0ull
+#define DR6_EVENT_BITS          0x600full /* B0-B3, BD, BS */
 #define VEC_DB                  1
 #define VEC_UD                  6
 #define VEC_GP                  13
@@ -413,6 +416,23 @@ static void decode(struct vm_exit *e)
 			__asm__ volatile("int $18");
 			e->kind = VMEXIT_NMI; /* nothing for core/ to do */
 			return;
+		}
+		if (INTR_INFO_VECTOR(info) == VEC_DB) {
+			/* An intercepted #DB leaves DR6 alone: its B0-B3, BD and BS
+			 * come in the exit qualification (SDM Vol. 3C 28.2.1). The
+			 * guest's DR6 is the hardware's while it is loaded. */
+			uint64_t dr6 = DR6_FIXED | (rd(VMCS_EXIT_QUALIFICATION) & DR6_EVENT_BITS);
+
+			__asm__ volatile("mov %0, %%dr6" ::"r"(dr6));
+			if (INTR_INFO_TYPE(info) == INTR_TYPE_PRIV_SW_EXCEPTION) {
+				/* INT1 (ICEBP): delivered again as what it is, past the
+				 * instruction, or the guest would loop on it. */
+				if (!wr(VMCS_ENTRY_INTR_INFO, ENTRY_INTR_VALID | (INTR_TYPE_PRIV_SW_EXCEPTION << 8) | VEC_DB) ||
+				    !wr(VMCS_ENTRY_INSTR_LEN, rd(VMCS_EXIT_INSTR_LEN)))
+					log_err("vmx: VMWRITE of an INT1 to deliver failed");
+				e->kind = VMEXIT_NMI; /* nothing for core/ to do */
+				return;
+			}
 		}
 		e->kind = VMEXIT_EXCEPTION;
 		e->exception.vector = (uint8_t)INTR_INFO_VECTOR(info);
