@@ -40,14 +40,9 @@ start:
 	call puts
 	; EFER with a reserved bit: #GP, caught by our handler
 	lidt [rel idt_ptr]
+	lea rdi, [rel idt + 13 * 16]
 	lea rax, [rel gp_handler]
-	mov [rel idt + 13 * 16], ax
-	mov word [rel idt + 13 * 16 + 2], 0x08
-	mov word [rel idt + 13 * 16 + 4], 0x8e00
-	shr rax, 16
-	mov [rel idt + 13 * 16 + 6], ax
-	shr rax, 16
-	mov [rel idt + 13 * 16 + 8], eax
+	call gate
 	mov ecx, 0xc0000080
 	rdmsr
 	or eax, 1 << 1                      ; reserved
@@ -61,14 +56,9 @@ start:
 	cpuid
 	test ecx, 1 << 3
 	jnz fail
+	lea rdi, [rel idt + 6 * 16]
 	lea rax, [rel ud_handler]
-	mov [rel idt + 6 * 16], ax
-	mov word [rel idt + 6 * 16 + 2], 0x08
-	mov word [rel idt + 6 * 16 + 4], 0x8e00
-	shr rax, 16
-	mov [rel idt + 6 * 16 + 6], ax
-	shr rax, 16
-	mov [rel idt + 6 * 16 + 8], eax
+	call gate
 	lea rax, [rel got_gp]
 	xor ecx, ecx
 	xor edx, edx
@@ -90,14 +80,9 @@ start:
 	call puts
 	jmp .int1_done
 .int1:
+	lea rdi, [rel idt + 1 * 16]
 	lea rax, [rel db_handler]
-	mov [rel idt + 1 * 16], ax
-	mov word [rel idt + 1 * 16 + 2], 0x08
-	mov word [rel idt + 1 * 16 + 4], 0x8e00
-	shr rax, 16
-	mov [rel idt + 1 * 16 + 6], ax
-	shr rax, 16
-	mov [rel idt + 1 * 16 + 8], eax
+	call gate
 	db 0xf1
 	cmp byte [rel got_db], 1
 	jne fail
@@ -138,6 +123,17 @@ start:
 .halt:
 	hlt
 	jmp .halt
+
+; RAX = a handler, RDI = its 64-bit interrupt gate in idt (ring 0, CS 0x08)
+gate:
+	mov [rdi], ax
+	mov word [rdi + 2], 0x08
+	mov word [rdi + 4], 0x8e00
+	shr rax, 16
+	mov [rdi + 6], ax
+	shr rax, 16
+	mov [rdi + 8], eax
+	ret
 
 db_handler:
 	inc byte [rel got_db]
