@@ -87,7 +87,8 @@ $(BUILD)/hv-high.elf: $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/
 	@echo "  LD      $@"
 	@$(LD) $(LDFLAGS) -o $@ $(filter-out $(BUILD)/boot/entry.o,$(OBJS)) $(BUILD)/boot/entry-high.o
 
-$(BUILD)/guests/%.bin: tests/guests/%.asm tests/guests/puts.inc tests/guests/guest64.inc | $(BUILD)/.deps-build
+$(BUILD)/guests/%.bin: tests/guests/%.asm tests/guests/puts.inc tests/guests/guest64.inc \
+		tests/guests/acpi.inc | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) -f bin -Itests/guests/ -Werror -o $@ $<
@@ -188,6 +189,7 @@ HOST_SRCS_test_loader  := core/loader.c core/loader_elf.c core/loader_mb.c core/
 HOST_SRCS_test_config  := core/config.c core/config_check.c core/fmt.c
 HOST_SRCS_test_vdev    := vdev/vdev.c vdev/vuart.c vdev/debug_exit.c
 HOST_SRCS_test_vlapic  := vdev/vlapic.c
+HOST_SRCS_test_vlapic_timer := vdev/vlapic.c
 HOST_SRCS_test_asid    := svm/svm_asid.c
 HOST_SRCS_test_lcfg    := boot/efi/lcfg.c
 

@@ -46,19 +46,19 @@ void partition_console_putc(struct partition *p, uint8_t c)
 	if (c == '\r')
 		return;
 	spin_lock(&p->con_lock);
-	if (c != '\n') {
-		if (p->con_len == sizeof(p->con) - 1) {
-			p->con[p->con_len] = '\0';
-			log_info("[%s] %s", p->cfg->name, p->con);
-			p->con_len = 0;
-		}
+	if (c == '\n' || p->con_len == sizeof(p->con) - 1)
+		partition_console_flush(p);
+	if (c != '\n')
 		p->con[p->con_len++] = (char)((c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?');
-	} else {
-		p->con[p->con_len] = '\0';
-		log_info("[%s] %s", p->cfg->name, p->con);
-		p->con_len = 0;
-	}
 	spin_unlock(&p->con_lock);
+}
+
+/* Under p->con_lock: the line so far, if any (an empty line only for '\n'). */
+void partition_console_flush(struct partition *p)
+{
+	p->con[p->con_len] = '\0';
+	log_info("[%s] %s", p->cfg->name, p->con);
+	p->con_len = 0;
 }
 
 /* Port I/O goes to the partition's devices (core/partition_devs.c); a port
@@ -156,6 +156,7 @@ static enum exit_action handle_cpuid(struct vcpu *v, const struct vm_exit *e)
  * SYSENTER: vmx/vmx_bitmaps.c; svm/svm_vcpu.c adds the syscall MSRs). */
 #define MSR_IA32_TSC 0x10
 #define VEC_GP       13
+#define VEC_UD       6
 #define EFER_SCE     (1ull << 0)
 #define CPUID_EXT_NX (1u << 20)
 
@@ -235,6 +236,14 @@ static enum exit_action handle_nop(struct vcpu *v, const struct vm_exit *e)
 	return EXIT_SKIP;
 }
 
+/* As on a CPU without the feature: #UD, RIP at the instruction. */
+static enum exit_action handle_unoffered(struct vcpu *v, const struct vm_exit *e)
+{
+	(void)e;
+	virt_active()->vcpu_inject(v, VEC_UD, false, 0);
+	return EXIT_RESUME;
+}
+
 static enum exit_action handle_nmi(struct vcpu *v, const struct vm_exit *e)
 {
 	(void)v;
@@ -274,29 +283,13 @@ static enum exit_action handle_hlt(struct vcpu *v, const struct vm_exit *e)
 	return EXIT_SKIP_LEAVE;
 }
 
-/* The statistics say "preempt" for the ends of the scheduler's deadline
- * (a slice, or another vCPU's timer due on this CPU) however the backend
- * got them (VMX preemption timer, host APIC timer), and "intr" for the
- * rest (host interrupts, the vCPU's own virtual timer). */
-static void count_as(struct vcpu *v, enum vm_exit_kind from, bool sched_deadline)
-{
-	enum vm_exit_kind to = sched_deadline ? VMEXIT_PREEMPT : VMEXIT_INTR;
-
-	if (to != from) {
-		v->exits[from]--;
-		v->exits[to]++;
-	}
-}
-
 /* The backend's timer or a host interrupt (a kick, the host timer): back
  * to the scheduler when the slice is over or something asked for it; else
  * on into the guest (a due virtual timer is injected before the entry). */
 static enum exit_action handle_preempt(struct vcpu *v, const struct vm_exit *e)
 {
-	uint64_t now = rdtsc();
-
-	count_as(v, e->kind, v->timer_at && now >= v->timer_at);
-	return sched_should_leave(v, now) ? EXIT_LEAVE : EXIT_RESUME;
+	(void)e;
+	return sched_should_leave(v, rdtsc()) ? EXIT_LEAVE : EXIT_RESUME;
 }
 
 static enum exit_action handle_intr(struct vcpu *v, const struct vm_exit *e)
@@ -378,6 +371,7 @@ static exit_fn *const handlers[VMEXIT_OTHER + 1] = {
 	[VMEXIT_WRMSR] = handle_msr,
 	[VMEXIT_HYPERCALL] = handle_hypercall,
 	[VMEXIT_NOP] = handle_nop,
+	[VMEXIT_UNOFFERED] = handle_unoffered,
 	[VMEXIT_EXCEPTION] = handle_exception,
 	[VMEXIT_SLAT_FAULT] = handle_slat_fault,
 	[VMEXIT_TRIPLE_FAULT] = handle_triple_fault,
@@ -391,6 +385,15 @@ static exit_fn *const handlers[VMEXIT_OTHER + 1] = {
 
 enum exit_action exit_handle(struct vcpu *v, const struct vm_exit *e)
 {
-	v->exits[e->kind]++; /* only v's CPU writes them */
+	enum vm_exit_kind k = e->kind;
+
+	/* The backend's timer and host interrupts count by what they ended:
+	 * "preempt" for the scheduler's deadline (a slice, another vCPU's timer
+	 * due on this CPU) however the backend got it (VMX preemption timer,
+	 * host APIC timer), "intr" for the rest (host interrupts, the vCPU's
+	 * own virtual timer). */
+	if (k == VMEXIT_PREEMPT || k == VMEXIT_INTR)
+		k = v->timer_at && rdtsc() >= v->timer_at ? VMEXIT_PREEMPT : VMEXIT_INTR;
+	v->exits[k]++; /* only v's CPU writes them */
 	return handlers[e->kind](v, e);
 }

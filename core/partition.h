@@ -54,6 +54,8 @@ bool partition_devices(struct partition *p, char *err);
 
 /* One byte of p's console output (virtual COM1 or hypercall). */
 void partition_console_putc(struct partition *p, uint8_t c);
+/* Under p->con_lock: logs the line collected so far as "[NAME] text". */
+void partition_console_flush(struct partition *p);
 
 /* Stops p with one line saying why, then its exit counts; its vCPU leaves
  * the guest at the next exit. The run loop then restarts it (on_stop =

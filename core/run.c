@@ -42,26 +42,14 @@ void partition_stop(struct partition *p, const char *fmt, ...)
 	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	spin_lock(&p->con_lock);
-	if (p->con_len) {
-		p->con[p->con_len] = '\0';
-		log_info("[%s] %s", p->cfg->name, p->con);
-		p->con_len = 0;
-	}
+	if (p->con_len)
+		partition_console_flush(p);
 	spin_unlock(&p->con_lock);
 	log_info("partition %s: stopped: %s", p->cfg->name, why);
 	/* Its other vCPUs leave their guests and are reaped by their CPUs. */
 	for (unsigned i = 0; i < p->nvcpus; i++)
 		if (p->vcpus[i].state != VCPU_DEAD)
 			sched_kick(&p->vcpus[i]);
-}
-
-static uint64_t vcpu_exits(const struct vcpu *v)
-{
-	uint64_t n = 0;
-
-	for (unsigned k = 0; k < VMEXIT_KINDS; k++)
-		n += v->exits[k];
-	return n;
 }
 
 static void log_exits(const struct partition *p)
@@ -181,7 +169,7 @@ static void log_asleep(void)
 			if (v->state == VCPU_BLOCKED)
 				log_info("partition %s: vCPU %u asleep in HLT with nothing to wake it; "
 					 "exits while asleep %lu, run_us=%lu", p->cfg->name, k,
-					 vcpu_exits(v) - v->st.exits_at_block,
+					 vcpu_exit_total(v) - v->st.exits_at_block,
 					 v->st.run_tsc * 1000 / (tsc_khz() ? tsc_khz() : 1));
 		}
 		log_exits(p);

@@ -134,9 +134,7 @@ void sched_block(struct vcpu *v, bool only_init)
 	spin_lock(&rq->lock);
 	v->state = VCPU_BLOCKED;
 	v->halt_if0 = only_init;
-	v->st.exits_at_block = 0;
-	for (unsigned k = 0; k < VMEXIT_KINDS; k++)
-		v->st.exits_at_block += v->exits[k];
+	v->st.exits_at_block = vcpu_exit_total(v);
 	spin_unlock(&rq->lock);
 }
 

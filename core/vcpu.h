@@ -27,6 +27,8 @@ enum vm_exit_kind {
 	VMEXIT_WRMSR,       /* MSR number in regs.rcx, value in edx:eax */
 	VMEXIT_HYPERCALL,   /* VMCALL / VMMCALL: docs/hypercalls.md */
 	VMEXIT_NOP,         /* an instruction completed by skipping it (INVD) */
+	VMEXIT_UNOFFERED,   /* an instruction of a feature CPUID hides (MONITOR,
+			     * MWAIT; SVM's own instructions): #UD */
 	/* Above: exits of an instruction. From here: exits that may come
 	 * while the CPU delivers an event (the backends look at those). */
 	VMEXIT_EXCEPTION,   /* an intercepted guest exception: exception */
@@ -146,6 +148,16 @@ enum vcpu_reg {
 	VCPU_REG_RIP, VCPU_REG_RSP, VCPU_REG_RFLAGS,
 	VCPU_REG_CR0, VCPU_REG_CR3, VCPU_REG_CR4, VCPU_REG_EFER,
 };
+
+/* All of v's exits so far. */
+static inline uint64_t vcpu_exit_total(const struct vcpu *v)
+{
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < VMEXIT_KINDS; k++)
+		n += v->exits[k];
+	return n;
+}
 
 /* After timer_at or lapic_at changed. */
 static inline void vcpu_deadline_changed(struct vcpu *v)

@@ -18,7 +18,6 @@
 #define IOPM_ORDER       2 /* 12 KiB used of 16 */
 #define MSRPM_ORDER      1 /* 8 KiB */
 #define VEC_DB           1
-#define VEC_UD           6
 #define VEC_AC           17
 #define VEC_MC           18
 #define IOIO_IN          (1ull << 0)
@@ -228,12 +227,8 @@ static void decode(const struct vmcb *c, struct vm_exit *e)
 	case SVM_EXIT_INVLPGA:
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
-		/* CPUID hides SVM and MONITOR/MWAIT: #UD, as on a CPU without
-		 * them (the SVM ones with EFER.SVME off, as the guest sees it). */
-		e->kind = VMEXIT_EXCEPTION;
-		e->exception.vector = VEC_UD;
-		e->exception.has_error = false;
-		e->exception.error = 0;
+		/* CPUID hides SVM and MONITOR/MWAIT (the guest sees EFER.SVME off). */
+		e->kind = VMEXIT_UNOFFERED;
 		return;
 	case SVM_EXIT_HLT:
 		e->kind = VMEXIT_HLT;

@@ -42,7 +42,6 @@
 #define DR6_FIXED               0xffff0ff0ull
 #define DR6_EVENT_BITS          0x600full /* B0-B3, BD, BS */
 #define VEC_DB                  1
-#define VEC_UD                  6
 #define VEC_GP                  13
 #define X2APIC_TPR_MSR          0x808
 #define VEC_AC                  17
@@ -451,13 +450,7 @@ static void decode(struct vm_exit *e)
 	case VMX_EXIT_HLT: e->kind = VMEXIT_HLT; return;
 	case VMX_EXIT_INVD: e->kind = VMEXIT_NOP; return;
 	case VMX_EXIT_MWAIT:
-	case VMX_EXIT_MONITOR:
-		/* CPUID hides them: #UD, as on a CPU without MONITOR/MWAIT. */
-		e->kind = VMEXIT_EXCEPTION;
-		e->exception.vector = VEC_UD;
-		e->exception.has_error = false;
-		e->exception.error = 0;
-		return;
+	case VMX_EXIT_MONITOR: e->kind = VMEXIT_UNOFFERED; return;
 	case VMX_EXIT_IO:
 		q = rd(VMCS_EXIT_QUALIFICATION);
 		e->kind = VMEXIT_IO;
